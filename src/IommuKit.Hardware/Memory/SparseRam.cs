@@ -1,0 +1,129 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace IommuKit.Hardware.Memory;
+
+/// <summary>
+/// One RAM region whose backing store is allocated in 64 KiB chunks on first write, so a large
+/// address space costs only what was touched. Untouched bytes read as zero. Chunk allocation is
+/// lock-free (compare-and-exchange), so concurrent writers never lose a chunk.
+/// </summary>
+internal sealed class SparseRam
+{
+    internal const int ChunkShift = 16;
+    internal const int ChunkSize = 1 << ChunkShift;
+    internal const int ChunkMask = ChunkSize - 1;
+    private const int LeafShift = 10; // 1024 chunks (64 MiB) per directory leaf
+    private const int LeafMask = (1 << LeafShift) - 1;
+
+    private readonly byte[]?[]?[] _directory;
+    private long _chunks;
+
+    public SparseRam(ulong baseAddress, ulong size)
+    {
+        Base = baseAddress;
+        Size = size;
+        ulong leaves = (size + ((1UL << (ChunkShift + LeafShift)) - 1)) >> (ChunkShift + LeafShift);
+        _directory = new byte[]?[]?[checked((int)leaves)];
+    }
+
+    public ulong Base { get; }
+
+    public ulong Size { get; }
+
+    /// <summary>Bytes of host memory backing this region (64 KiB per touched chunk).</summary>
+    public long BackedBytes => Interlocked.Read(ref _chunks) * ChunkSize;
+
+    /// <summary>The chunk holding <paramref name="offset"/>, or null if nothing was ever written there.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte[]? ChunkForRead(ulong offset)
+    {
+        byte[]?[]? leaf = _directory[offset >> (ChunkShift + LeafShift)];
+        return leaf?[(int)(offset >> ChunkShift) & LeafMask];
+    }
+
+    /// <summary>The chunk holding <paramref name="offset"/>, allocating it (zeroed) on first use.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte[] ChunkForWrite(ulong offset)
+    {
+        byte[]?[]? leaf = _directory[offset >> (ChunkShift + LeafShift)];
+        byte[]? chunk = leaf?[(int)(offset >> ChunkShift) & LeafMask];
+        return chunk ?? AllocateChunk(offset);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private byte[] AllocateChunk(ulong offset)
+    {
+        ref byte[]?[]? leafSlot = ref _directory[offset >> (ChunkShift + LeafShift)];
+        byte[]?[] leaf = leafSlot ?? Interlocked.CompareExchange(ref leafSlot, new byte[]?[1 << LeafShift], null) ?? leafSlot!;
+        ref byte[]? slot = ref leaf[(int)(offset >> ChunkShift) & LeafMask];
+        byte[]? existing = slot;
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        byte[] fresh = GC.AllocateArray<byte>(ChunkSize, pinned: false);
+        existing = Interlocked.CompareExchange(ref slot, fresh, null);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        Interlocked.Increment(ref _chunks);
+        return fresh;
+    }
+
+    /// <summary>Reads an aligned or unaligned value of 1–8 bytes that lies inside one chunk.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong ReadInChunk(byte[] chunk, int index, int size)
+    {
+        ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(chunk), index);
+        ulong value = size switch
+        {
+            8 => (index & 7) == 0 ? Volatile.Read(ref Unsafe.As<byte, ulong>(ref p)) : Unsafe.ReadUnaligned<ulong>(ref p),
+            4 => Unsafe.ReadUnaligned<uint>(ref p),
+            2 => Unsafe.ReadUnaligned<ushort>(ref p),
+            _ => p,
+        };
+
+        // Simulated memory is little-endian; the JIT removes this on little-endian hosts.
+        return BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value) >> (64 - (8 * size));
+    }
+
+    /// <summary>Writes a value of 1–8 bytes that lies inside one chunk.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WriteInChunk(byte[] chunk, int index, int size, ulong value)
+    {
+        ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(chunk), index);
+        if (!BitConverter.IsLittleEndian)
+        {
+            value = BinaryPrimitives.ReverseEndianness(value) >> (64 - (8 * size));
+        }
+
+        switch (size)
+        {
+            case 8:
+                if ((index & 7) == 0)
+                {
+                    Volatile.Write(ref Unsafe.As<byte, ulong>(ref p), value);
+                }
+                else
+                {
+                    Unsafe.WriteUnaligned(ref p, value);
+                }
+
+                break;
+            case 4:
+                Unsafe.WriteUnaligned(ref p, (uint)value);
+                break;
+            case 2:
+                Unsafe.WriteUnaligned(ref p, (ushort)value);
+                break;
+            default:
+                p = (byte)value;
+                break;
+        }
+    }
+}
