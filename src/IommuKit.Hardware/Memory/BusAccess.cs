@@ -13,6 +13,10 @@ public enum BusAccess : byte
     /// <summary>A device access that snoops the CPU caches (coherent DMA, cacheable walk).</summary>
     Snoop = 1,
 
-    /// <summary>A device access that bypasses the CPU caches (non-coherent DMA, PCIe No-Snoop).</summary>
+    /// <summary>
+    /// An access that bypasses the CPU caches: non-coherent DMA, a PCIe No-Snoop transaction, or a
+    /// CPU access through a non-cacheable mapping (what Linux gives the CPU for
+    /// <c>dma_alloc_coherent</c> memory of a non-coherent device).
+    /// </summary>
     NoSnoop = 2,
 }

@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+
 namespace IommuKit.Hardware.Memory;
 
 /// <summary>
@@ -9,21 +12,36 @@ namespace IommuKit.Hardware.Memory;
 /// data a device wrote unless software invalidated it afterwards.
 /// </summary>
 /// <remarks>
-/// Maintenance by range mirrors Arm DC CVAC / IVAC / CIVAC applied to every line of the range;
-/// <see cref="WriteBackInvalidateAll"/> mirrors x86 WBINVD. Capacity evictions are FIFO, so a run
-/// is reproducible. All operations take one lock.
+/// <para>
+/// Protocol, per line: a CPU read fills the line from RAM if absent; a CPU write fills it and marks
+/// it dirty. A snooping read returns the line's data if the line is dirty, else RAM. A snooping
+/// write writes a dirty line back, drops the line, then writes RAM (the CPU refetches on its next
+/// access). Non-snooping accesses never reach this class.
+/// </para>
+/// <para>
+/// Maintenance by range mirrors Arm DC CVAC / IVAC / CIVAC applied to every line the range
+/// touches; <see cref="WriteBackInvalidateAll"/> mirrors x86 WBINVD. A write-back stores the whole
+/// 64-byte line, so it overwrites whatever a non-snooping device wrote to those bytes of RAM.
+/// </para>
+/// <para>
+/// Capacity evictions are FIFO (oldest fill first), so a run is reproducible. Lines are recycled,
+/// so a full cache allocates nothing. All operations take one lock.
+/// </para>
 /// </remarks>
 public sealed class CpuCache
 {
+    /// <summary>Bytes per cache line.</summary>
     public const int LineSize = 64;
     private const ulong LineMask = LineSize - 1;
 
     private readonly PhysicalMemory _memory;
     private readonly int _capacity;
     private readonly Dictionary<ulong, Line> _lines = [];
-    private readonly Queue<(ulong Address, long Sequence)> _fifo = new();
     private readonly Lock _lock = new();
-    private long _sequence;
+    private Line? _oldest;
+    private Line? _newest;
+    private Line? _free;
+    private int _dirtyCount;
 
     internal CpuCache(PhysicalMemory memory, CpuCacheOptions options)
     {
@@ -35,6 +53,9 @@ public sealed class CpuCache
         _memory = memory;
         _capacity = options.CapacityLines;
     }
+
+    /// <summary>Capacity in lines; a fill beyond it evicts the oldest line.</summary>
+    public int CapacityLines => _capacity;
 
     /// <summary>Lines currently held.</summary>
     public int LineCount
@@ -55,7 +76,7 @@ public sealed class CpuCache
         {
             lock (_lock)
             {
-                return _lines.Values.Count(l => l.Dirty);
+                return _dirtyCount;
             }
         }
     }
@@ -69,13 +90,60 @@ public sealed class CpuCache
         }
     }
 
-    /// <summary>Writes back every dirty line in the range (DC CVAC). Lines stay cached, now clean.</summary>
+    /// <summary>True if the line holding <paramref name="pa"/> is cached and dirty.</summary>
+    public bool IsDirty(ulong pa)
+    {
+        lock (_lock)
+        {
+            return _lines.TryGetValue(pa & ~LineMask, out Line? line) && line.Dirty;
+        }
+    }
+
+    /// <summary>
+    /// Fills the RAM lines of the range as a speculative or prefetching CPU read would: real CPUs
+    /// may allocate lines of cacheable memory at any time, which is why a buffer a non-coherent
+    /// device writes must be invalidated after the DMA, not only before. Lines that are not RAM are
+    /// skipped. Only the last <see cref="CapacityLines"/> lines of a longer range can stay cached, so
+    /// only those are filled.
+    /// </summary>
+    public void Prefetch(ulong pa, ulong length)
+    {
+        if (length == 0)
+        {
+            return;
+        }
+
+        (ulong first, ulong last) = LineRange(pa, length);
+        ulong span = (ulong)(_capacity - 1) * LineSize;
+        if (last - first > span)
+        {
+            first = last - span;
+        }
+
+        lock (_lock)
+        {
+            for (ulong address = first; ; address += LineSize)
+            {
+                if (_memory.IsRam(address, LineSize))
+                {
+                    Fill(address);
+                }
+
+                if (address == last)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes back every dirty line the range touches (DC CVAC). Lines stay cached, now clean.</summary>
     public void Clean(ulong pa, ulong length) => ForRange(pa, length, clean: true, invalidate: false);
 
-    /// <summary>Discards every line in the range (DC IVAC); dirty data in them is lost.</summary>
+    /// <summary>Discards every line the range touches (DC IVAC); dirty data in them is lost.</summary>
     public void Invalidate(ulong pa, ulong length) => ForRange(pa, length, clean: false, invalidate: true);
 
-    /// <summary>Writes back dirty lines in the range, then discards them (DC CIVAC).</summary>
+    /// <summary>Writes back dirty lines the range touches, then discards them (DC CIVAC).</summary>
     public void CleanInvalidate(ulong pa, ulong length) => ForRange(pa, length, clean: true, invalidate: true);
 
     /// <summary>Writes back every dirty line and empties the cache (WBINVD).</summary>
@@ -83,21 +151,22 @@ public sealed class CpuCache
     {
         lock (_lock)
         {
-            foreach ((ulong address, Line line) in _lines)
+            Line? line = _oldest;
+            while (line is not null)
             {
-                if (line.Dirty)
-                {
-                    _memory.WriteRamDirect(address, line.Data);
-                }
+                Line? next = line.Newer;
+                Maintain(line, clean: true, invalidate: true);
+                line = next;
             }
 
-            _lines.Clear();
-            _fifo.Clear();
+            Debug.Assert(_lines.Count == 0 && _dirtyCount == 0);
         }
     }
 
+    /// <summary>A CPU or snooping read of RAM bytes that lie in one RAM region.</summary>
     internal void Read(ulong pa, Span<byte> destination, BusAccess access)
     {
+        Debug.Assert(access != BusAccess.NoSnoop);
         lock (_lock)
         {
             while (!destination.IsEmpty)
@@ -125,8 +194,10 @@ public sealed class CpuCache
         }
     }
 
+    /// <summary>A CPU or snooping write of RAM bytes that lie in one RAM region.</summary>
     internal void Write(ulong pa, ReadOnlySpan<byte> source, BusAccess access)
     {
+        Debug.Assert(access != BusAccess.NoSnoop);
         lock (_lock)
         {
             while (!source.IsEmpty)
@@ -138,15 +209,15 @@ public sealed class CpuCache
                 {
                     Line line = Fill(lineAddress);
                     source[..n].CopyTo(line.Data.AsSpan(index));
-                    line.Dirty = true;
+                    MarkDirty(line);
                 }
                 else
                 {
                     // A snooping write takes the line from the CPU: dirty data is written back
                     // first, the line is dropped, then the device's bytes land in RAM.
-                    if (_lines.Remove(lineAddress, out Line? line) && line.Dirty)
+                    if (_lines.TryGetValue(lineAddress, out Line? line))
                     {
-                        _memory.WriteRamDirect(lineAddress, line.Data);
+                        Maintain(line, clean: true, invalidate: true);
                     }
 
                     _memory.WriteRamDirect(pa, source[..n]);
@@ -158,21 +229,30 @@ public sealed class CpuCache
         }
     }
 
+    /// <summary>An atomic compare-and-exchange of an aligned RAM word, as seen by a CPU or snooping agent.</summary>
     internal ulong CompareExchange64(ulong pa, ulong expected, ulong desired, BusAccess access)
     {
+        Debug.Assert((pa & 7) == 0);
+        Span<byte> bytes = stackalloc byte[8];
         lock (_lock)
         {
-            Span<byte> bytes = stackalloc byte[8];
             Read(pa, bytes, access);
-            ulong original = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+            ulong original = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
             if (original == expected)
             {
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes, desired);
+                BinaryPrimitives.WriteUInt64LittleEndian(bytes, desired);
                 Write(pa, bytes, access);
             }
 
             return original;
         }
+    }
+
+    /// <summary>First and last line addresses of a non-empty range, clamped at the top of the address space.</summary>
+    private static (ulong First, ulong Last) LineRange(ulong pa, ulong length)
+    {
+        ulong end = length - 1 > ulong.MaxValue - pa ? ulong.MaxValue : pa + length - 1;
+        return (pa & ~LineMask, end & ~LineMask);
     }
 
     private Line Fill(ulong lineAddress)
@@ -182,24 +262,47 @@ public sealed class CpuCache
             return line;
         }
 
-        while (_lines.Count >= _capacity && _fifo.TryDequeue(out (ulong Address, long Sequence) victim))
+        if (_lines.Count >= _capacity)
         {
-            if (_lines.TryGetValue(victim.Address, out Line? old) && old.Sequence == victim.Sequence)
-            {
-                if (old.Dirty)
-                {
-                    _memory.WriteRamDirect(victim.Address, old.Data);
-                }
-
-                _lines.Remove(victim.Address);
-            }
+            Maintain(_oldest!, clean: true, invalidate: true);
         }
 
-        line = new Line(++_sequence);
-        _memory.ReadRamDirect(lineAddress, line.Data);
+        if (_free is { } recycled)
+        {
+            line = recycled;
+            _free = recycled.Newer;
+        }
+        else
+        {
+            line = new Line();
+        }
+
+        line.Address = lineAddress;
+        line.Dirty = false;
+        line.Older = _newest;
+        line.Newer = null;
+        if (_newest is null)
+        {
+            _oldest = line;
+        }
+        else
+        {
+            _newest.Newer = line;
+        }
+
+        _newest = line;
+        _memory.ReadRamLine(lineAddress, line.Data);
         _lines.Add(lineAddress, line);
-        _fifo.Enqueue((lineAddress, line.Sequence));
         return line;
+    }
+
+    private void MarkDirty(Line line)
+    {
+        if (!line.Dirty)
+        {
+            line.Dirty = true;
+            _dirtyCount++;
+        }
     }
 
     private void ForRange(ulong pa, ulong length, bool clean, bool invalidate)
@@ -209,58 +312,96 @@ public sealed class CpuCache
             return;
         }
 
-        ulong first = pa & ~LineMask;
-        ulong last = (pa + length - 1) & ~LineMask;
+        (ulong first, ulong last) = LineRange(pa, length);
         lock (_lock)
         {
-            ulong lineCount = ((last - first) / LineSize) + 1;
-            if (lineCount > (ulong)_lines.Count)
+            if ((last - first) / LineSize >= (ulong)_lines.Count)
             {
-                // Large range: visit the cached lines instead of every address.
-                foreach (ulong address in _lines.Keys.Where(a => a >= first && a <= last).ToList())
+                // A range with more lines than the cache holds: visit the cached lines instead.
+                Line? line = _oldest;
+                while (line is not null)
                 {
-                    Maintain(address, clean, invalidate);
-                }
-            }
-            else
-            {
-                for (ulong address = first; ; address += LineSize)
-                {
-                    Maintain(address, clean, invalidate);
-                    if (address == last)
+                    Line? next = line.Newer;
+                    if (line.Address >= first && line.Address <= last)
                     {
-                        break;
+                        Maintain(line, clean, invalidate);
                     }
+
+                    line = next;
+                }
+
+                return;
+            }
+
+            for (ulong address = first; ; address += LineSize)
+            {
+                if (_lines.TryGetValue(address, out Line? line))
+                {
+                    Maintain(line, clean, invalidate);
+                }
+
+                if (address == last)
+                {
+                    break;
                 }
             }
         }
     }
 
-    private void Maintain(ulong address, bool clean, bool invalidate)
+    private void Maintain(Line line, bool clean, bool invalidate)
     {
-        if (!_lines.TryGetValue(address, out Line? line))
+        if (clean && line.Dirty)
+        {
+            _memory.WriteRamLine(line.Address, line.Data);
+            line.Dirty = false;
+            _dirtyCount--;
+        }
+
+        if (!invalidate)
         {
             return;
         }
 
-        if (clean && line.Dirty)
+        if (line.Dirty)
         {
-            _memory.WriteRamDirect(address, line.Data);
-            line.Dirty = false;
+            _dirtyCount--;
         }
 
-        if (invalidate)
+        _lines.Remove(line.Address);
+        if (line.Older is null)
         {
-            _lines.Remove(address);
+            _oldest = line.Newer;
         }
+        else
+        {
+            line.Older.Newer = line.Newer;
+        }
+
+        if (line.Newer is null)
+        {
+            _newest = line.Older;
+        }
+        else
+        {
+            line.Newer.Older = line.Older;
+        }
+
+        line.Older = null;
+        line.Newer = _free;
+        _free = line;
     }
 
-    private sealed class Line(long sequence)
+    /// <summary>One cache line, linked in fill order (or in the free list through <see cref="Newer"/>).</summary>
+    private sealed class Line
     {
         public byte[] Data { get; } = new byte[LineSize];
 
+        public ulong Address { get; set; }
+
         public bool Dirty { get; set; }
 
-        public long Sequence { get; } = sequence;
+        public Line? Older { get; set; }
+
+        public Line? Newer { get; set; }
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
 namespace IommuKit.Hardware.Memory;
@@ -5,21 +6,38 @@ namespace IommuKit.Hardware.Memory;
 /// <summary>
 /// A machine's physical address space: sparse RAM regions and MMIO register blocks, seen by the
 /// CPU (through <see cref="CpuCache"/> when the machine models one) and by devices (snooping or
-/// not). Values are little-endian. Accesses outside the map return <see cref="BusStatus.DecodeError"/>.
+/// not). Values are little-endian. An access that any byte of which no region decodes, or that
+/// wraps past the top of the 64-bit address space, returns <see cref="BusStatus.DecodeError"/>
+/// and changes nothing.
 /// </summary>
 /// <remarks>
+/// <para>
+/// MMIO: a device model only ever sees naturally aligned accesses of 1, 2, 4 or 8 bytes (aligned
+/// relative to the start of its region) that lie inside its region. A single access of another
+/// size or alignment, and every span, is split into the largest such pieces, in ascending
+/// address order; a piece the device refuses ends the transfer with its status (earlier pieces
+/// have happened, as on a real bus).
+/// </para>
+/// <para>
 /// Threading: accesses may come from several threads (a device DMAs while the CPU edits page
-/// tables). Aligned accesses of 8 bytes or less are single-copy atomic; chunk allocation is
-/// lock-free; the cache model serialises itself. The map itself (<see cref="AddRam"/>,
-/// <see cref="AddMmio"/>) is built before the machine runs.
+/// tables). Naturally aligned single accesses (<see cref="Read(ulong, int, BusAccess, out ulong)"/>
+/// and friends) of RAM are single-copy atomic, as are cache line fills and write-backs per 8-byte
+/// word; span accesses are not. Chunk allocation is lock-free; the cache model serialises itself.
+/// The map itself (<see cref="AddRam"/>, <see cref="AddMmio"/>) is built before the machine runs.
+/// </para>
+/// <para>
 /// A machine without non-coherent agents passes no cache model: coherent DMA cannot observe
-/// the CPU's caches, so leaving them out changes nothing a program can see, and costs nothing.
+/// the CPU's caches, so leaving them out changes nothing a program can see, and costs one test.
+/// </para>
 /// </remarks>
 public sealed class PhysicalMemory
 {
+    private const int PageSize = 4096;
+    private const int PageMask = PageSize - 1;
+
+    private readonly CpuCache? _cache;
     private SparseRam[] _ram = [];
     private MmioRegion[] _mmio = [];
-    private readonly CpuCache? _cache;
 
     /// <summary>A physical address space without a CPU cache model (all DMA coherent).</summary>
     public PhysicalMemory()
@@ -72,7 +90,10 @@ public sealed class PhysicalMemory
         }
     }
 
-    /// <summary>Adds a RAM region. Base and size must be 4 KiB aligned and must not overlap another region.</summary>
+    /// <summary>
+    /// Adds a RAM region of at most 64 TiB. Base and size must be 4 KiB aligned and the region must
+    /// not overlap another one. Nothing is allocated until bytes are written.
+    /// </summary>
     public void AddRam(ulong baseAddress, ulong size)
     {
         if (size == 0 || ((baseAddress | size) & 0xFFF) != 0)
@@ -80,11 +101,16 @@ public sealed class PhysicalMemory
             throw new ArgumentException("RAM regions must be non-empty and 4 KiB aligned.");
         }
 
+        if (size > SparseRam.MaxSize)
+        {
+            throw new ArgumentException("A RAM region holds at most 64 TiB; add several regions.", nameof(size));
+        }
+
         CheckFree(baseAddress, size);
         _ram = [.. _ram, new SparseRam(baseAddress, size)];
     }
 
-    /// <summary>Adds an MMIO region dispatching to <paramref name="device"/>.</summary>
+    /// <summary>Adds an MMIO region dispatching to <paramref name="device"/>; it must not overlap another region.</summary>
     public void AddMmio(ulong baseAddress, ulong size, IMmioDevice device)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -97,10 +123,13 @@ public sealed class PhysicalMemory
         _mmio = [.. _mmio, new MmioRegion(baseAddress, size, device)];
     }
 
-    /// <summary>True if a RAM region holds the whole range.</summary>
+    /// <summary>True if a single RAM region holds the whole range.</summary>
     public bool IsRam(ulong pa, ulong length) => FindRam(pa, length) is not null;
 
-    /// <summary>Reads 1–8 bytes as a little-endian value.</summary>
+    /// <summary>
+    /// Reads 1–8 bytes as a little-endian value. RAM accesses that are naturally sized (1, 2, 4, 8),
+    /// do not cross a 4 KiB page and do not go through the cache take an inlined fast path.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public BusStatus Read(ulong pa, int size, BusAccess access, out ulong value)
     {
@@ -109,26 +138,31 @@ public sealed class PhysicalMemory
             ThrowBadSize(size);
         }
 
-        SparseRam[] ram = _ram;
-        for (int i = 0; i < ram.Length; i++)
+        if ((size & (size - 1)) == 0 && (_cache is null || access == BusAccess.NoSnoop))
         {
-            SparseRam r = ram[i];
-            ulong off = pa - r.Base;
-            if (off < r.Size && r.Size - off >= (ulong)size)
+            SparseRam[] ram = _ram;
+            for (int i = 0; i < ram.Length; i++)
             {
-                int index = (int)(off & SparseRam.ChunkMask);
-                if ((_cache is null || access == BusAccess.NoSnoop) && index <= SparseRam.ChunkSize - size && (size & (size - 1)) == 0)
+                SparseRam r = ram[i];
+                ulong off = pa - r.Base;
+                if (off < r.Size)
                 {
-                    byte[]? chunk = r.ChunkForRead(off);
-                    value = chunk is null ? 0 : SparseRam.ReadInChunk(chunk, index, size);
-                    return BusStatus.Ok;
-                }
+                    // Regions are whole 4 KiB pages and chunks are whole pages, so an access that
+                    // stays inside one page stays inside the region and inside one chunk.
+                    if (((int)off & PageMask) <= PageSize - size)
+                    {
+                        int index = (int)off & SparseRam.ChunkMask;
+                        byte[]? chunk = r.ChunkForRead(off);
+                        value = chunk is null ? 0 : SparseRam.ReadInChunk(chunk, index, size);
+                        return BusStatus.Ok;
+                    }
 
-                return ReadSmall(pa, size, access, out value);
+                    break;
+                }
             }
         }
 
-        return ReadSmall(pa, size, access, out value);
+        return ReadSlow(pa, size, access, out value);
     }
 
     /// <summary>Writes the low <paramref name="size"/> bytes (1–8) of <paramref name="value"/>, little-endian.</summary>
@@ -140,27 +174,33 @@ public sealed class PhysicalMemory
             ThrowBadSize(size);
         }
 
-        SparseRam[] ram = _ram;
-        for (int i = 0; i < ram.Length; i++)
+        if ((size & (size - 1)) == 0 && (_cache is null || access == BusAccess.NoSnoop))
         {
-            SparseRam r = ram[i];
-            ulong off = pa - r.Base;
-            if (off < r.Size && r.Size - off >= (ulong)size)
+            SparseRam[] ram = _ram;
+            for (int i = 0; i < ram.Length; i++)
             {
-                int index = (int)(off & SparseRam.ChunkMask);
-                if ((_cache is null || access == BusAccess.NoSnoop) && index <= SparseRam.ChunkSize - size && (size & (size - 1)) == 0)
+                SparseRam r = ram[i];
+                ulong off = pa - r.Base;
+                if (off < r.Size)
                 {
-                    SparseRam.WriteInChunk(r.ChunkForWrite(off), index, size, value);
-                    return BusStatus.Ok;
-                }
+                    // Regions are whole 4 KiB pages and chunks are whole pages, so an access that
+                    // stays inside one page stays inside the region and inside one chunk.
+                    if (((int)off & PageMask) <= PageSize - size)
+                    {
+                        int index = (int)off & SparseRam.ChunkMask;
+                        SparseRam.WriteInChunk(r.ChunkForWrite(off), index, size, value);
+                        return BusStatus.Ok;
+                    }
 
-                return WriteSmall(pa, size, value, access);
+                    break;
+                }
             }
         }
 
-        return WriteSmall(pa, size, value, access);
+        return WriteSlow(pa, size, value, access);
     }
 
+    /// <summary>Reads one byte.</summary>
     public BusStatus Read8(ulong pa, BusAccess access, out byte value)
     {
         BusStatus s = Read(pa, 1, access, out ulong v);
@@ -168,6 +208,7 @@ public sealed class PhysicalMemory
         return s;
     }
 
+    /// <summary>Reads a little-endian 16-bit value.</summary>
     public BusStatus Read16(ulong pa, BusAccess access, out ushort value)
     {
         BusStatus s = Read(pa, 2, access, out ulong v);
@@ -175,6 +216,7 @@ public sealed class PhysicalMemory
         return s;
     }
 
+    /// <summary>Reads a little-endian 32-bit value.</summary>
     public BusStatus Read32(ulong pa, BusAccess access, out uint value)
     {
         BusStatus s = Read(pa, 4, access, out ulong v);
@@ -182,23 +224,32 @@ public sealed class PhysicalMemory
         return s;
     }
 
+    /// <summary>Reads a little-endian 64-bit value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public BusStatus Read64(ulong pa, BusAccess access, out ulong value) => Read(pa, 8, access, out value);
 
+    /// <summary>Writes one byte.</summary>
     public BusStatus Write8(ulong pa, byte value, BusAccess access) => Write(pa, 1, value, access);
 
+    /// <summary>Writes a little-endian 16-bit value.</summary>
     public BusStatus Write16(ulong pa, ushort value, BusAccess access) => Write(pa, 2, value, access);
 
+    /// <summary>Writes a little-endian 32-bit value.</summary>
     public BusStatus Write32(ulong pa, uint value, BusAccess access) => Write(pa, 4, value, access);
 
+    /// <summary>Writes a little-endian 64-bit value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public BusStatus Write64(ulong pa, ulong value, BusAccess access) => Write(pa, 8, value, access);
 
     /// <summary>
     /// Atomically replaces the aligned 64-bit RAM word at <paramref name="pa"/> with
     /// <paramref name="desired"/> if it equals <paramref name="expected"/>; <paramref name="original"/>
-    /// receives the value found. Used by page-table code to install tables without a lock.
+    /// receives the value found. Used by page-table code to install tables without a lock. A CPU or
+    /// snooping access is atomic with respect to every other CPU or snooping access (it runs under
+    /// the cache's lock when there is a cache); a non-snooping one is atomic in RAM.
+    /// MMIO does not support atomics (<see cref="BusStatus.SlaveError"/>).
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="pa"/> is not 8-byte aligned (a programming error).</exception>
     public BusStatus CompareExchange64(ulong pa, ulong expected, ulong desired, BusAccess access, out ulong original)
     {
         if ((pa & 7) != 0)
@@ -228,132 +279,78 @@ public sealed class PhysicalMemory
         }
         else
         {
-            original = System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(Interlocked.CompareExchange(
+            original = BinaryPrimitives.ReverseEndianness(Interlocked.CompareExchange(
                 ref word,
-                System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(desired),
-                System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(expected)));
+                BinaryPrimitives.ReverseEndianness(desired),
+                BinaryPrimitives.ReverseEndianness(expected)));
         }
 
         return BusStatus.Ok;
     }
 
     /// <summary>
-    /// Reads a span that may cross page, chunk and region boundaries. The whole range must decode,
-    /// else nothing is read and <see cref="BusStatus.DecodeError"/> is returned. MMIO is accessed in
-    /// naturally aligned pieces of up to 8 bytes.
+    /// Reads a span that may cross chunk, page and region boundaries (RAM and MMIO alike). If any
+    /// byte does not decode, nothing is read and <see cref="BusStatus.DecodeError"/> is returned.
+    /// An empty span always succeeds.
     /// </summary>
     public BusStatus Read(ulong pa, Span<byte> destination, BusAccess access)
     {
-        BusStatus check = CheckDecodes(pa, (ulong)destination.Length);
-        if (check != BusStatus.Ok)
+        SparseRam? r = FindRam(pa, (ulong)destination.Length);
+        if (r is not null)
         {
-            return check;
+            ReadRam(r, pa, destination, access);
+            return BusStatus.Ok;
         }
 
-        while (!destination.IsEmpty)
-        {
-            SparseRam? r = FindRam(pa, 1);
-            int n;
-            if (r is not null)
-            {
-                n = (int)Math.Min((ulong)destination.Length, r.Size - (pa - r.Base));
-                if (_cache is not null && access != BusAccess.NoSnoop)
-                {
-                    _cache.Read(pa, destination[..n], access);
-                }
-                else
-                {
-                    ReadRam(r, pa, destination[..n]);
-                }
-            }
-            else
-            {
-                n = MmioPiece(pa, destination.Length);
-                BusStatus s = ReadMmio(pa, n, out ulong v);
-                if (s != BusStatus.Ok)
-                {
-                    return s;
-                }
-
-                for (int i = 0; i < n; i++)
-                {
-                    destination[i] = (byte)(v >> (8 * i));
-                }
-            }
-
-            destination = destination[n..];
-            pa += (ulong)n;
-        }
-
-        return BusStatus.Ok;
+        return destination.IsEmpty ? BusStatus.Ok : ReadSpanSlow(pa, destination, access);
     }
 
     /// <summary>
-    /// Writes a span that may cross page, chunk and region boundaries. The whole range must decode,
-    /// else nothing is written and <see cref="BusStatus.DecodeError"/> is returned.
+    /// Writes a span that may cross chunk, page and region boundaries (RAM and MMIO alike). If any
+    /// byte does not decode, nothing is written and <see cref="BusStatus.DecodeError"/> is returned.
+    /// An empty span always succeeds.
     /// </summary>
     public BusStatus Write(ulong pa, ReadOnlySpan<byte> source, BusAccess access)
     {
-        BusStatus check = CheckDecodes(pa, (ulong)source.Length);
-        if (check != BusStatus.Ok)
+        SparseRam? r = FindRam(pa, (ulong)source.Length);
+        if (r is not null)
         {
-            return check;
+            WriteRam(r, pa, source, access);
+            return BusStatus.Ok;
         }
 
-        while (!source.IsEmpty)
-        {
-            SparseRam? r = FindRam(pa, 1);
-            int n;
-            if (r is not null)
-            {
-                n = (int)Math.Min((ulong)source.Length, r.Size - (pa - r.Base));
-                if (_cache is not null && access != BusAccess.NoSnoop)
-                {
-                    _cache.Write(pa, source[..n], access);
-                }
-                else
-                {
-                    WriteRam(r, pa, source[..n]);
-                }
-            }
-            else
-            {
-                n = MmioPiece(pa, source.Length);
-                ulong v = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    v |= (ulong)source[i] << (8 * i);
-                }
-
-                BusStatus s = WriteMmio(pa, n, v);
-                if (s != BusStatus.Ok)
-                {
-                    return s;
-                }
-            }
-
-            source = source[n..];
-            pa += (ulong)n;
-        }
-
-        return BusStatus.Ok;
+        return source.IsEmpty ? BusStatus.Ok : WriteSpanSlow(pa, source, access);
     }
 
-    /// <summary>Reads RAM directly, bypassing any cache (the cache model's line fills).</summary>
+    /// <summary>Reads RAM directly, bypassing any cache (a snoop that misses).</summary>
     internal void ReadRamDirect(ulong pa, Span<byte> destination)
     {
         SparseRam r = FindRam(pa, (ulong)destination.Length) ?? throw new ArgumentOutOfRangeException(nameof(pa));
-        ReadRam(r, pa, destination);
+        CopyFromRam(r, pa, destination);
     }
 
-    /// <summary>Writes RAM directly, bypassing any cache (the cache model's write-backs).</summary>
+    /// <summary>Writes RAM directly, bypassing any cache (a snooping write after the line was taken).</summary>
     internal void WriteRamDirect(ulong pa, ReadOnlySpan<byte> source)
     {
         SparseRam r = FindRam(pa, (ulong)source.Length) ?? throw new ArgumentOutOfRangeException(nameof(pa));
-        WriteRam(r, pa, source);
+        CopyToRam(r, pa, source);
     }
 
-    private static void ReadRam(SparseRam r, ulong pa, Span<byte> destination)
+    /// <summary>A cache line fill: 64 bytes at a line-aligned RAM address, 8-byte atomic per word.</summary>
+    internal void ReadRamLine(ulong lineAddress, Span<byte> line)
+    {
+        SparseRam r = FindRam(lineAddress, CpuCache.LineSize) ?? throw new ArgumentOutOfRangeException(nameof(lineAddress));
+        r.ReadLine(lineAddress - r.Base, line);
+    }
+
+    /// <summary>A cache line write-back: 64 bytes at a line-aligned RAM address, 8-byte atomic per word.</summary>
+    internal void WriteRamLine(ulong lineAddress, ReadOnlySpan<byte> line)
+    {
+        SparseRam r = FindRam(lineAddress, CpuCache.LineSize) ?? throw new ArgumentOutOfRangeException(nameof(lineAddress));
+        r.WriteLine(lineAddress - r.Base, line);
+    }
+
+    private static void CopyFromRam(SparseRam r, ulong pa, Span<byte> destination)
     {
         ulong off = pa - r.Base;
         while (!destination.IsEmpty)
@@ -375,7 +372,7 @@ public sealed class PhysicalMemory
         }
     }
 
-    private static void WriteRam(SparseRam r, ulong pa, ReadOnlySpan<byte> source)
+    private static void CopyToRam(SparseRam r, ulong pa, ReadOnlySpan<byte> source)
     {
         ulong off = pa - r.Base;
         while (!source.IsEmpty)
@@ -388,66 +385,16 @@ public sealed class PhysicalMemory
         }
     }
 
-    private BusStatus ReadSmall(ulong pa, int size, BusAccess access, out ulong value)
+    /// <summary>True if <paramref name="size"/> is 1, 2, 4 or 8 and <paramref name="offset"/> is a multiple of it.</summary>
+    private static bool IsNaturalPiece(ulong offset, int size) =>
+        (size & (size - 1)) == 0 && (offset & (ulong)(size - 1)) == 0;
+
+    /// <summary>Largest naturally aligned piece (1, 2, 4 or 8 bytes) at <paramref name="offset"/> in the region.</summary>
+    private static int MmioPiece(MmioRegion m, ulong offset, int remaining)
     {
-        value = 0;
-        if (FindRam(pa, (ulong)size) is null && FindMmio(pa, (ulong)size) is { } m)
-        {
-            return m.Device.MmioRead(pa - m.Base, size, out value);
-        }
-
-        Span<byte> buffer = stackalloc byte[8];
-        BusStatus s = Read(pa, buffer[..size], access);
-        if (s == BusStatus.Ok)
-        {
-            for (int i = 0; i < size; i++)
-            {
-                value |= (ulong)buffer[i] << (8 * i);
-            }
-        }
-
-        return s;
-    }
-
-    private BusStatus WriteSmall(ulong pa, int size, ulong value, BusAccess access)
-    {
-        if (FindRam(pa, (ulong)size) is null && FindMmio(pa, (ulong)size) is { } m)
-        {
-            return m.Device.MmioWrite(pa - m.Base, size, value);
-        }
-
-        Span<byte> buffer = stackalloc byte[8];
-        for (int i = 0; i < size; i++)
-        {
-            buffer[i] = (byte)(value >> (8 * i));
-        }
-
-        return Write(pa, buffer[..size], access);
-    }
-
-    private BusStatus ReadMmio(ulong pa, int size, out ulong value)
-    {
-        MmioRegion? m = FindMmio(pa, (ulong)size);
-        if (m is null)
-        {
-            value = 0;
-            return BusStatus.DecodeError;
-        }
-
-        return m.Device.MmioRead(pa - m.Base, size, out value);
-    }
-
-    private BusStatus WriteMmio(ulong pa, int size, ulong value)
-    {
-        MmioRegion? m = FindMmio(pa, (ulong)size);
-        return m is null ? BusStatus.DecodeError : m.Device.MmioWrite(pa - m.Base, size, value);
-    }
-
-    /// <summary>Largest naturally aligned piece (1, 2, 4 or 8 bytes) at <paramref name="pa"/> within <paramref name="remaining"/>.</summary>
-    private int MmioPiece(ulong pa, int remaining)
-    {
+        ulong room = m.Size - offset;
         int n = 8;
-        while (n > 1 && ((pa & (ulong)(n - 1)) != 0 || n > remaining || FindMmio(pa, (ulong)n) is null))
+        while (n > 1 && ((offset & (ulong)(n - 1)) != 0 || n > remaining || (ulong)n > room))
         {
             n >>= 1;
         }
@@ -455,30 +402,161 @@ public sealed class PhysicalMemory
         return n;
     }
 
-    private BusStatus CheckDecodes(ulong pa, ulong length)
+    /// <summary>The RAM bytes of one region, through the cache for CPU and snooping accesses.</summary>
+    private void ReadRam(SparseRam r, ulong pa, Span<byte> destination, BusAccess access)
     {
-        if (length == 0)
+        if (_cache is not null && access != BusAccess.NoSnoop)
         {
-            return BusStatus.Ok;
+            _cache.Read(pa, destination, access);
+        }
+        else
+        {
+            CopyFromRam(r, pa, destination);
+        }
+    }
+
+    private void WriteRam(SparseRam r, ulong pa, ReadOnlySpan<byte> source, BusAccess access)
+    {
+        if (_cache is not null && access != BusAccess.NoSnoop)
+        {
+            _cache.Write(pa, source, access);
+        }
+        else
+        {
+            CopyToRam(r, pa, source);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private BusStatus ReadSlow(ulong pa, int size, BusAccess access, out ulong value)
+    {
+        if (FindMmio(pa, (ulong)size) is { } m && IsNaturalPiece(pa - m.Base, size))
+        {
+            BusStatus status = m.Device.MmioRead(pa - m.Base, size, out value);
+            value = status != BusStatus.Ok ? 0 : size == 8 ? value : value & ((1UL << (8 * size)) - 1);
+            return status;
         }
 
-        if (pa + length - 1 < pa)
+        Span<byte> buffer = stackalloc byte[8];
+        BusStatus s = Read(pa, buffer[..size], access);
+        value = s == BusStatus.Ok ? BinaryPrimitives.ReadUInt64LittleEndian(buffer) : 0;
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private BusStatus WriteSlow(ulong pa, int size, ulong value, BusAccess access)
+    {
+        if (FindMmio(pa, (ulong)size) is { } m && IsNaturalPiece(pa - m.Base, size))
         {
-            return BusStatus.DecodeError; // wraps the 64-bit address space
+            ulong masked = size == 8 ? value : value & ((1UL << (8 * size)) - 1);
+            return m.Device.MmioWrite(pa - m.Base, size, masked);
+        }
+
+        Span<byte> buffer = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(buffer, value);
+        return Write(pa, buffer[..size], access);
+    }
+
+    private BusStatus ReadSpanSlow(ulong pa, Span<byte> destination, BusAccess access)
+    {
+        BusStatus check = CheckDecodes(pa, (ulong)destination.Length);
+        if (check != BusStatus.Ok)
+        {
+            return check;
+        }
+
+        while (!destination.IsEmpty)
+        {
+            int n;
+            if (FindRam(pa, 1) is { } r)
+            {
+                n = (int)Math.Min((ulong)destination.Length, r.Size - (pa - r.Base));
+                ReadRam(r, pa, destination[..n], access);
+            }
+            else
+            {
+                MmioRegion m = FindMmio(pa, 1)!;
+                ulong offset = pa - m.Base;
+                n = MmioPiece(m, offset, destination.Length);
+                BusStatus s = m.Device.MmioRead(offset, n, out ulong v);
+                if (s != BusStatus.Ok)
+                {
+                    return s;
+                }
+
+                for (int i = 0; i < n; i++)
+                {
+                    destination[i] = (byte)(v >> (8 * i));
+                }
+            }
+
+            destination = destination[n..];
+            pa += (ulong)n;
+        }
+
+        return BusStatus.Ok;
+    }
+
+    private BusStatus WriteSpanSlow(ulong pa, ReadOnlySpan<byte> source, BusAccess access)
+    {
+        BusStatus check = CheckDecodes(pa, (ulong)source.Length);
+        if (check != BusStatus.Ok)
+        {
+            return check;
+        }
+
+        while (!source.IsEmpty)
+        {
+            int n;
+            if (FindRam(pa, 1) is { } r)
+            {
+                n = (int)Math.Min((ulong)source.Length, r.Size - (pa - r.Base));
+                WriteRam(r, pa, source[..n], access);
+            }
+            else
+            {
+                MmioRegion m = FindMmio(pa, 1)!;
+                ulong offset = pa - m.Base;
+                n = MmioPiece(m, offset, source.Length);
+                ulong v = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    v |= (ulong)source[i] << (8 * i);
+                }
+
+                BusStatus s = m.Device.MmioWrite(offset, n, v);
+                if (s != BusStatus.Ok)
+                {
+                    return s;
+                }
+            }
+
+            source = source[n..];
+            pa += (ulong)n;
+        }
+
+        return BusStatus.Ok;
+    }
+
+    /// <summary>Ok if every byte of the non-empty range decodes to some region and the range does not wrap.</summary>
+    private BusStatus CheckDecodes(ulong pa, ulong length)
+    {
+        if (length - 1 > ulong.MaxValue - pa)
+        {
+            return BusStatus.DecodeError; // wraps past the top of the 64-bit address space
         }
 
         ulong end = pa + length - 1;
         while (true)
         {
             ulong regionEnd;
-            SparseRam? r = FindRam(pa, 1);
-            if (r is not null)
+            if (FindRam(pa, 1) is { } r)
             {
-                regionEnd = r.Base + r.Size - 1;
+                regionEnd = r.Base + (r.Size - 1);
             }
             else if (FindMmio(pa, 1) is { } m)
             {
-                regionEnd = m.Base + m.Size - 1;
+                regionEnd = m.Base + (m.Size - 1);
             }
             else
             {
@@ -524,14 +602,14 @@ public sealed class PhysicalMemory
 
     private void CheckFree(ulong baseAddress, ulong size)
     {
-        if (baseAddress + size - 1 < baseAddress)
+        if (size - 1 > ulong.MaxValue - baseAddress)
         {
             throw new ArgumentException("Region wraps the address space.");
         }
 
         foreach (MemoryRegionInfo region in Regions)
         {
-            if (baseAddress <= region.Base + region.Size - 1 && region.Base <= baseAddress + size - 1)
+            if (baseAddress <= region.Base + (region.Size - 1) && region.Base <= baseAddress + (size - 1))
             {
                 throw new ArgumentException($"Region 0x{baseAddress:x}+0x{size:x} overlaps 0x{region.Base:x}+0x{region.Size:x}.");
             }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -17,15 +18,23 @@ internal sealed class SparseRam
     private const int LeafShift = 10; // 1024 chunks (64 MiB) per directory leaf
     private const int LeafMask = (1 << LeafShift) - 1;
 
+    /// <summary>Largest region (64 TiB): its directory of leaf pointers is 8 MiB, allocated up front.</summary>
+    internal const ulong MaxSize = 1UL << 46;
+
     private readonly byte[]?[]?[] _directory;
     private long _chunks;
 
     public SparseRam(ulong baseAddress, ulong size)
     {
+        if (size == 0 || size > MaxSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), size, "A RAM region holds 1 byte to 64 TiB.");
+        }
+
         Base = baseAddress;
         Size = size;
-        ulong leaves = (size + ((1UL << (ChunkShift + LeafShift)) - 1)) >> (ChunkShift + LeafShift);
-        _directory = new byte[]?[]?[checked((int)leaves)];
+        ulong leaves = ((size - 1) >> (ChunkShift + LeafShift)) + 1;
+        _directory = new byte[]?[]?[(int)leaves];
     }
 
     public ulong Base { get; }
@@ -73,6 +82,43 @@ internal sealed class SparseRam
 
         Interlocked.Increment(ref _chunks);
         return fresh;
+    }
+
+    /// <summary>
+    /// Copies the 64-byte line at <paramref name="offset"/> (64-byte aligned) into <paramref name="line"/>
+    /// as eight single-copy-atomic 8-byte loads, as a cache line fill does.
+    /// </summary>
+    public void ReadLine(ulong offset, Span<byte> line)
+    {
+        Debug.Assert((offset & 63) == 0 && line.Length == 64);
+        byte[]? chunk = ChunkForRead(offset);
+        if (chunk is null)
+        {
+            line.Clear();
+            return;
+        }
+
+        ref ulong source = ref Unsafe.As<byte, ulong>(ref chunk[(int)(offset & ChunkMask)]);
+        ref byte destination = ref MemoryMarshal.GetReference(line);
+        for (int i = 0; i < 8; i++)
+        {
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, i * 8), Volatile.Read(ref Unsafe.Add(ref source, i)));
+        }
+    }
+
+    /// <summary>
+    /// Stores the 64-byte line at <paramref name="offset"/> (64-byte aligned) as eight single-copy-atomic
+    /// 8-byte stores, as a cache line write-back does.
+    /// </summary>
+    public void WriteLine(ulong offset, ReadOnlySpan<byte> line)
+    {
+        Debug.Assert((offset & 63) == 0 && line.Length == 64);
+        ref ulong destination = ref Unsafe.As<byte, ulong>(ref ChunkForWrite(offset)[(int)(offset & ChunkMask)]);
+        ref byte source = ref MemoryMarshal.GetReference(line);
+        for (int i = 0; i < 8; i++)
+        {
+            Volatile.Write(ref Unsafe.Add(ref destination, i), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref source, i * 8)));
+        }
     }
 
     /// <summary>Reads an aligned or unaligned value of 1–8 bytes that lies inside one chunk.</summary>
