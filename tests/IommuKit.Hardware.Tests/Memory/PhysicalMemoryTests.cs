@@ -291,6 +291,23 @@ public sealed class PhysicalMemoryTests
     }
 
     [Fact]
+    public void Mmio_RegionSizeNotAMultipleOfEight_PiecesStayInsideTheRegion()
+    {
+        var mem = new PhysicalMemory();
+        var dev = new RegisterFileDevice(6);
+        var next = new RegisterFileDevice(8);
+        mem.AddMmio(0x900_0000, 6, dev);
+        mem.AddMmio(0x900_0006, 8, next);
+
+        Assert.Equal(BusStatus.Ok, mem.Write(0x900_0000, [1, 2, 3, 4, 5, 6, 7, 8], BusAccess.Cpu));
+        Assert.Equal(BusStatus.Ok, mem.Read64(0x900_0000, BusAccess.Cpu, out ulong v));
+
+        Assert.Equal(0x0807060504030201UL, v);
+        Assert.Equal([(0UL, 4), (4UL, 2)], dev.Log.Where(e => e.Op == 'W').Select(e => (e.Offset, e.Size)));
+        Assert.Equal([(0UL, 2)], next.Log.Where(e => e.Op == 'W').Select(e => (e.Offset, e.Size)));
+    }
+
+    [Fact]
     public void Span_RamMmioHole_IsRefusedAsAWhole()
     {
         foreach (bool cache in new[] { false, true })
