@@ -389,7 +389,7 @@ internal sealed class IommuTopologyBuilder
         iommu.AddMaster(master);
         if (iommu.IommuCells != 1)
         {
-            Add(ProblemSeverity.Warning, TopologyProblemCode.MultiCellMapTarget, node, $"{where} targets {iommu.Path} with #iommu-cells = {iommu.IommuCells}; iommu-map supplies exactly one specifier cell");
+            Add(ProblemSeverity.Info, TopologyProblemCode.MultiCellMapTarget, node, $"{where} targets {iommu.Path} with #iommu-cells = {iommu.IommuCells}; iommu-map supplies exactly one specifier cell (Linux passes it as a 1-cell specifier)");
         }
 
         if (enabled && !iommu.Enabled)
