@@ -251,7 +251,8 @@ public static class ArmLpaeWalker
             bool executable;
             byte ap = 0;
             byte s2ap = 0;
-            ulong update = 0;
+            ulong update = 0; // bits the hardware sets
+            ulong clear = 0; // bits the hardware clears
             if (stage == 1)
             {
                 // AP[2:1] limited by APTable: APTable[1] forces read-only, APTable[0] removes unprivileged access.
@@ -261,7 +262,7 @@ public static class ArmLpaeWalker
                 if (hwDirtyable)
                 {
                     rdonly = 0;
-                    update |= ArmLpaePte.ApRdonly;
+                    clear |= ArmLpaePte.ApRdonly;
                 }
 
                 ap = (byte)((rdonly << 1) | unpriv);
@@ -314,7 +315,7 @@ public static class ArmLpaeWalker
                 update |= ArmLpaePte.Af;
             }
 
-            if (update != 0)
+            if ((update | clear) != 0)
             {
                 if (nested && !s2Writable)
                 {
@@ -330,7 +331,8 @@ public static class ArmLpaeWalker
                     return;
                 }
 
-                BusStatus s = memory.CompareExchange64(descPa, desc, desc | update, cfg.WalkAccess, out ulong found);
+                ulong updated = (desc | update) & ~clear;
+                BusStatus s = memory.CompareExchange64(descPa, desc, updated, cfg.WalkAccess, out ulong found);
                 if (s != BusStatus.Ok)
                 {
                     result = Fault(ArmLpaeFault.ExternalAbort, level, stage, desc, descPa);
@@ -342,7 +344,7 @@ public static class ArmLpaeWalker
                     continue; // the descriptor changed under us: walk again
                 }
 
-                desc |= update;
+                desc = updated;
             }
 
             ulong offsetMask = (1UL << blockShift) - 1;
