@@ -1,0 +1,205 @@
+using IommuKit.Hardware.Memory;
+
+namespace IommuKit.Hardware.PageTables.ArmLpae;
+
+/// <summary>
+/// What a hardware table walker knows about one translation regime: stage, granule, input and
+/// output sizes, start level, table base and how it reaches memory. Built from TCR/CD-style
+/// fields with <see cref="FromS1"/> or from VTCR/STE-style fields with <see cref="FromS2"/>.
+/// </summary>
+/// <remarks>
+/// A guest can program nonsense; <see cref="IsValid"/> says whether the combination is one the
+/// architecture defines (an SMMU reports C_BAD_CD / C_BAD_STE for it). Walking an invalid
+/// configuration yields a level-0 translation fault and never throws.
+/// </remarks>
+public readonly record struct ArmLpaeWalkConfig
+{
+    /// <summary>1 or 2.</summary>
+    public int Stage { get; init; }
+
+    /// <summary>12 (4K), 14 (16K) or 16 (64K).</summary>
+    public int GranuleShift { get; init; }
+
+    /// <summary>Input address size in bits (64 − T0SZ).</summary>
+    public int InputSize { get; init; }
+
+    /// <summary>Output address size in bits (from IPS / PS).</summary>
+    public int OutputSize { get; init; }
+
+    /// <summary>The level of the first lookup, 0–3; at stage 2 the start table may be up to 16 concatenated tables.</summary>
+    public int StartLevel { get; init; }
+
+    /// <summary>Physical address of the start table (for a nested walk's stage 1: an IPA).</summary>
+    public ulong TableBase { get; init; }
+
+    /// <summary>How table reads and hardware updates reach memory: <see cref="BusAccess.Snoop"/> for a coherent walker, <see cref="BusAccess.NoSnoop"/> otherwise.</summary>
+    public BusAccess WalkAccess { get; init; }
+
+    /// <summary>VMSAv8-64 (true) or AArch32 LPAE (false: 4K only, 40-bit output, XN applies to all privilege levels).</summary>
+    public bool Aarch64 { get; init; }
+
+    /// <summary>HA: hardware sets the access flag instead of faulting.</summary>
+    public bool HardwareAccessFlag { get; init; }
+
+    /// <summary>HD: hardware makes writable-clean (DBM) leaves dirty on write instead of faulting.</summary>
+    public bool HardwareDirty { get; init; }
+
+    /// <summary>HPD / HAD: APTable, UXNTable and PXNTable in stage-1 table descriptors are ignored.</summary>
+    public bool HierarchicalPermissionsDisabled { get; init; }
+
+    /// <summary>WXN (stage 1): memory writable at a privilege level is not executable there.</summary>
+    public bool Wxn { get; init; }
+
+    /// <summary>Index bits 2^n of a table at levels below the start level (granule shift − 3).</summary>
+    public int BitsPerLevel => GranuleShift - 3;
+
+    /// <summary>Number of entries of the start table (with stage-2 concatenation, several granules' worth).</summary>
+    public int StartTableEntries => StartIndexBits is > 0 and <= 30 ? 1 << StartIndexBits : 0;
+
+    /// <summary>True if the fields describe a walk the architecture defines.</summary>
+    public bool IsValid
+    {
+        get
+        {
+            if ((Stage != 1 && Stage != 2) || (GranuleShift != 12 && GranuleShift != 14 && GranuleShift != 16))
+            {
+                return false;
+            }
+
+            if (!Aarch64 && GranuleShift != 12)
+            {
+                return false;
+            }
+
+            int maxSize = GranuleShift == 16 ? 52 : 48;
+            if (InputSize <= GranuleShift || InputSize > maxSize || OutputSize < 32 || OutputSize > maxSize)
+            {
+                return false;
+            }
+
+            if (StartLevel is < 0 or > 3)
+            {
+                return false;
+            }
+
+            // Stage 1 uses a single start table; stage 2 may concatenate up to 16.
+            int bits = StartIndexBits;
+            return bits >= 1 && bits <= BitsPerLevel + (Stage == 2 ? 4 : 0);
+        }
+    }
+
+    private int StartIndexBits => InputSize - LevelShift(StartLevel, GranuleShift);
+
+    /// <summary>The address bit where level <paramref name="level"/>'s index starts: (4 − level) × (granule shift − 3) + 3.</summary>
+    public static int LevelShift(int level, int granuleShift) => ((4 - level) * (granuleShift - 3)) + 3;
+
+    /// <summary>Granule shift for a TG0 / VTCR.TG0 / CD.TG0 / STE.S2TG encoding (0 = 4K, 1 = 64K, 2 = 16K); 0 if reserved.</summary>
+    public static int GranuleShiftFromTg0(int tg0) => tg0 switch
+    {
+        0 => 12,
+        1 => 16,
+        2 => 14,
+        _ => 0,
+    };
+
+    /// <summary>Granule shift for a TG1 encoding (1 = 16K, 2 = 4K, 3 = 64K); 0 if reserved.</summary>
+    public static int GranuleShiftFromTg1(int tg1) => tg1 switch
+    {
+        1 => 14,
+        2 => 12,
+        3 => 16,
+        _ => 0,
+    };
+
+    /// <summary>Address size in bits for an IPS / PS encoding (0..6 = 32, 36, 40, 42, 44, 48, 52); the reserved 7 reads as 52.</summary>
+    public static int AddressSizeFromPs(int ps) => (ps & 7) switch
+    {
+        0 => 32,
+        1 => 36,
+        2 => 40,
+        3 => 42,
+        4 => 44,
+        5 => 48,
+        _ => 52,
+    };
+
+    /// <summary>IPS / PS encoding of an address size in bits, or −1 if the size has none.</summary>
+    public static int PsFromAddressSize(int bits) => bits switch
+    {
+        32 => 0,
+        36 => 1,
+        40 => 2,
+        42 => 3,
+        44 => 4,
+        48 => 5,
+        52 => 6,
+        _ => -1,
+    };
+
+    /// <summary>
+    /// Stage-1 start level for an input size: 4 − ceil((inputSize − granuleShift) / (granuleShift − 3)).
+    /// </summary>
+    public static int S1StartLevel(int inputSize, int granuleShift)
+    {
+        int bpl = granuleShift - 3;
+        int vaBits = inputSize - granuleShift;
+        return vaBits <= 0 ? 3 : 4 - ((vaBits + bpl - 1) / bpl);
+    }
+
+    /// <summary>
+    /// Stage-2 start level from VTCR.SL0 as the Arm ARM defines it: 4K granule SL0 0/1/2 → level
+    /// 2/1/0; 16K and 64K SL0 0/1/2 → level 3/2/1. Reserved encodings give −1.
+    /// </summary>
+    public static int S2StartLevel(int sl0, int granuleShift)
+    {
+        sl0 &= 3;
+        if (granuleShift == 12)
+        {
+            return sl0 == 3 ? -1 : 2 - sl0;
+        }
+
+        return sl0 == 3 ? -1 : 3 - sl0;
+    }
+
+    /// <summary>
+    /// A VMSAv8-64 stage-1 walk from TCR-style fields: <paramref name="t0sz"/>, the TG0 encoding,
+    /// the IPS encoding and the table base (TTBR / CD.TTB0).
+    /// </summary>
+    public static ArmLpaeWalkConfig FromS1(int t0sz, int tg0, int ips, ulong ttbr, BusAccess walkAccess)
+    {
+        int g = GranuleShiftFromTg0(tg0);
+        int inputSize = 64 - t0sz;
+        return new ArmLpaeWalkConfig
+        {
+            Stage = 1,
+            GranuleShift = g,
+            InputSize = inputSize,
+            OutputSize = AddressSizeFromPs(ips),
+            StartLevel = g == 0 ? -1 : S1StartLevel(inputSize, g),
+            TableBase = ttbr,
+            WalkAccess = walkAccess,
+            Aarch64 = true,
+        };
+    }
+
+    /// <summary>
+    /// A VMSAv8-64 stage-2 walk from VTCR-style fields: T0SZ, SL0, the TG0 encoding, the PS
+    /// encoding and the table base (VTTBR / STE.S2TTB). The start level comes from SL0, so a
+    /// start table wider than one granule is a set of concatenated tables.
+    /// </summary>
+    public static ArmLpaeWalkConfig FromS2(int t0sz, int sl0, int tg, int ps, ulong vttbr, BusAccess walkAccess)
+    {
+        int g = GranuleShiftFromTg0(tg);
+        return new ArmLpaeWalkConfig
+        {
+            Stage = 2,
+            GranuleShift = g,
+            InputSize = 64 - t0sz,
+            OutputSize = AddressSizeFromPs(ps),
+            StartLevel = g == 0 ? -1 : S2StartLevel(sl0, g),
+            TableBase = vttbr,
+            WalkAccess = walkAccess,
+            Aarch64 = true,
+        };
+    }
+}
