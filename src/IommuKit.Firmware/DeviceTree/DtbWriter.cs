@@ -105,8 +105,10 @@ public static class DtbWriter
         output.WriteLatin1(node.Name);
         output.WriteByte(0);
         output.AlignTo4();
-        foreach (DtProperty property in node.Properties)
+        IReadOnlyList<DtProperty> properties = node.Properties;
+        for (int i = 0; i < properties.Count; i++)
         {
+            DtProperty property = properties[i];
             ReadOnlySpan<byte> value = property.Value.Span;
             output.WriteUInt32(FdtProp);
             output.WriteUInt32((uint)value.Length);
