@@ -113,6 +113,7 @@ public ref struct DtbWalker
     /// <see cref="Token"/> is then <see cref="DtbToken.End"/>), true otherwise.
     /// </summary>
     /// <exception cref="DeviceTreeFormatException">The structure block is malformed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Read()
     {
         if (Token == DtbToken.End)
