@@ -14,8 +14,9 @@ namespace IommuKit.Firmware.DeviceTree;
 /// </remarks>
 public sealed class DtNode
 {
-    private readonly List<DtNode> _children = [];
-    private readonly List<DtProperty> _properties = [];
+    // Created on first use: most nodes of a real tree are leaves, and reading a blob should allocate little.
+    private List<DtNode>? _children;
+    private List<DtProperty>? _properties;
     private List<string>? _labels;
 
     /// <summary>Creates a detached node. <paramref name="name"/> is the full node name, with any unit address.</summary>
@@ -65,10 +66,10 @@ public sealed class DtNode
     public bool IsRoot { get; private init; }
 
     /// <summary>Child nodes in order.</summary>
-    public IReadOnlyList<DtNode> Children => _children;
+    public IReadOnlyList<DtNode> Children => (IReadOnlyList<DtNode>?)_children ?? [];
 
     /// <summary>Properties in order.</summary>
-    public IReadOnlyList<DtProperty> Properties => _properties;
+    public IReadOnlyList<DtProperty> Properties => (IReadOnlyList<DtProperty>?)_properties ?? [];
 
     /// <summary>Labels of this node (<c>lbl: node { ... };</c>); empty for a tree read from a blob.</summary>
     public IReadOnlyList<string> Labels => (IReadOnlyList<string>?)_labels ?? [];
@@ -116,6 +117,11 @@ public sealed class DtNode
     /// <summary>The child with exactly this name (including unit address), or null.</summary>
     public DtNode? FindChild(ReadOnlySpan<char> name)
     {
+        if (_children is null)
+        {
+            return null;
+        }
+
         foreach (DtNode child in _children)
         {
             if (name.SequenceEqual(child.Name))
@@ -137,6 +143,11 @@ public sealed class DtNode
     /// <summary>The property with this name, or null.</summary>
     public DtProperty? FindProperty(ReadOnlySpan<char> name)
     {
+        if (_properties is null)
+        {
+            return null;
+        }
+
         foreach (DtProperty property in _properties)
         {
             if (name.SequenceEqual(property.Name))
@@ -174,7 +185,7 @@ public sealed class DtNode
         }
 
         child.Parent = this;
-        _children.Add(child);
+        (_children ??= []).Add(child);
         return child;
     }
 
@@ -189,7 +200,7 @@ public sealed class DtNode
     public bool RemoveChild(DtNode child)
     {
         ArgumentNullException.ThrowIfNull(child);
-        if (child.Parent != this || !_children.Remove(child))
+        if (child.Parent != this || _children is null || !_children.Remove(child))
         {
             return false;
         }
@@ -221,7 +232,7 @@ public sealed class DtNode
         }
 
         property.Node = this;
-        _properties.Add(property);
+        (_properties ??= []).Add(property);
         return property;
     }
 
@@ -249,6 +260,11 @@ public sealed class DtNode
     public bool RemoveProperty(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
+        if (_properties is null)
+        {
+            return false;
+        }
+
         for (int i = 0; i < _properties.Count; i++)
         {
             if (_properties[i].Name == name)
@@ -271,7 +287,7 @@ public sealed class DtNode
         while (stack.Count > 0)
         {
             (DtNode node, int next) = stack.Pop();
-            if (next < node._children.Count)
+            if (node._children is not null && next < node._children.Count)
             {
                 stack.Push((node, next + 1));
                 DtNode child = node._children[next];
@@ -290,14 +306,14 @@ public sealed class DtNode
     internal void AppendChildUnchecked(DtNode child)
     {
         child.Parent = this;
-        _children.Add(child);
+        (_children ??= []).Add(child);
     }
 
     /// <summary>Appends without the duplicate check: the blob reader keeps a blob's order and duplicates.</summary>
     internal void AppendPropertyUnchecked(DtProperty property)
     {
         property.Node = this;
-        _properties.Add(property);
+        (_properties ??= []).Add(property);
     }
 
     internal DtNode? FindDescendant(ReadOnlySpan<char> path)
@@ -327,6 +343,11 @@ public sealed class DtNode
     private DtNode? FindChildByBaseName(ReadOnlySpan<char> baseName)
     {
         if (baseName.Contains('@'))
+        {
+            return null;
+        }
+
+        if (_children is null)
         {
             return null;
         }

@@ -15,8 +15,8 @@ namespace IommuKit.Firmware.DeviceTree;
 /// strings block where it already appears NUL-terminated, including as the tail of a longer name
 /// ("phandle" inside "linux,phandle"); otherwise it is appended. That is dtc's choice, so writing a
 /// tree read from a dtc-made blob gives the same bytes as <c>dtc -I dtb -O dtb</c>. Blobs made by
-/// other tools (libfdt's sequential writer in QEMU puts strings in reverse order and pads the blob)
-/// come out with the same nodes, properties and values but dtc's string order and no padding.
+/// other tools (QEMU builds its blobs with libfdt: strings in creation order, reservation map at
+/// 0x30, padded to 1 MiB) come out with the same nodes, properties and values in dtc's layout.
 /// </remarks>
 public static class DtbWriter
 {
@@ -105,8 +105,10 @@ public static class DtbWriter
         output.WriteLatin1(node.Name);
         output.WriteByte(0);
         output.AlignTo4();
-        foreach (DtProperty property in node.Properties)
+        IReadOnlyList<DtProperty> properties = node.Properties;
+        for (int i = 0; i < properties.Count; i++)
         {
+            DtProperty property = properties[i];
             ReadOnlySpan<byte> value = property.Value.Span;
             output.WriteUInt32(FdtProp);
             output.WriteUInt32((uint)value.Length);

@@ -41,9 +41,9 @@ public static class DtsWriter
         foreach (DtMemoryReservation reservation in tree.MemoryReservations)
         {
             writer.Write("/memreserve/\t0x");
-            writer.Write(reservation.Address.ToString("x16", CultureInfo.InvariantCulture));
+            WriteHex(writer, reservation.Address, "x16");
             writer.Write(" 0x");
-            writer.Write(reservation.Size.ToString("x16", CultureInfo.InvariantCulture));
+            WriteHex(writer, reservation.Size, "x16");
             writer.Write(";\n");
         }
 
@@ -84,8 +84,10 @@ public static class DtsWriter
         WriteLabels(node.Labels, writer);
         writer.Write(node.Name.Length == 0 ? "/" : node.Name);
         writer.Write(" {\n");
-        foreach (DtProperty property in node.Properties)
+        IReadOnlyList<DtProperty> properties = node.Properties;
+        for (int i = 0; i < properties.Count; i++)
         {
+            DtProperty property = properties[i];
             WriteIndent(writer, level + 1);
             WriteLabels(property.Labels, writer);
             writer.Write(property.Name);
@@ -101,6 +103,13 @@ public static class DtsWriter
             writer.Write(label);
             writer.Write(": ");
         }
+    }
+
+    private static void WriteHex(TextWriter writer, ulong value, string format)
+    {
+        Span<char> digits = stackalloc char[16];
+        value.TryFormat(digits, out int written, format, CultureInfo.InvariantCulture);
+        writer.Write(digits[..written]);
     }
 
     private static void WriteIndent(TextWriter writer, int level)
@@ -135,7 +144,7 @@ public static class DtsWriter
                 }
 
                 writer.Write("0x");
-                writer.Write(BinaryPrimitives.ReadUInt32BigEndian(value[i..]).ToString("x2", CultureInfo.InvariantCulture));
+                WriteHex(writer, BinaryPrimitives.ReadUInt32BigEndian(value[i..]), "x2");
             }
 
             writer.Write('>');
@@ -150,7 +159,7 @@ public static class DtsWriter
                     writer.Write(' ');
                 }
 
-                writer.Write(value[i].ToString("x2", CultureInfo.InvariantCulture));
+                WriteHex(writer, value[i], "x2");
             }
 
             writer.Write(']');

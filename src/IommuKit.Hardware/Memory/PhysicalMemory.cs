@@ -20,9 +20,10 @@ namespace IommuKit.Hardware.Memory;
 /// </para>
 /// <para>
 /// Threading: accesses may come from several threads (a device DMAs while the CPU edits page
-/// tables). Naturally aligned single accesses (<see cref="Read(ulong, int, BusAccess, out ulong)"/>
-/// and friends) of RAM are single-copy atomic, as are cache line fills and write-backs per 8-byte
-/// word; span accesses are not. Chunk allocation is lock-free; the cache model serialises itself.
+/// tables). Naturally aligned accesses of 1, 2, 4 or 8 bytes to RAM are single-copy atomic,
+/// whether made as values (<see cref="Read(ulong, int, BusAccess, out ulong)"/> and friends) or
+/// as spans of that length, and so are cache line fills and write-backs per 8-byte word; longer
+/// spans are not. Chunk allocation is lock-free; the cache model serialises itself.
 /// The map itself (<see cref="AddRam"/>, <see cref="AddMmio"/>) is built before the machine runs.
 /// </para>
 /// <para>
@@ -38,6 +39,15 @@ public sealed class PhysicalMemory
     private readonly CpuCache? _cache;
     private SparseRam[] _ram = [];
     private MmioRegion[] _mmio = [];
+
+    // The largest RAM region, unpacked for the inlined fast path (empty until RAM is added).
+    // _fastSizeCached is its size for accesses that may go through the cache: 0 when there is a
+    // cache model, so the fast path needs no separate test for one.
+    private ulong _fastBase;
+    private ulong _fastSize;
+    private ulong _fastSizeCached;
+    private byte[]?[]?[] _fastDirectory = [];
+    private SparseRam? _fastRam;
 
     /// <summary>A physical address space without a CPU cache model (all DMA coherent).</summary>
     public PhysicalMemory()
@@ -107,7 +117,16 @@ public sealed class PhysicalMemory
         }
 
         CheckFree(baseAddress, size);
-        _ram = [.. _ram, new SparseRam(baseAddress, size)];
+        var ram = new SparseRam(baseAddress, size);
+        _ram = [.. _ram, ram];
+        if (size > _fastSize)
+        {
+            _fastRam = ram;
+            _fastDirectory = ram.Directory;
+            _fastBase = baseAddress;
+            _fastSize = size;
+            _fastSizeCached = _cache is null ? size : 0;
+        }
     }
 
     /// <summary>Adds an MMIO region dispatching to <paramref name="device"/>; it must not overlap another region.</summary>
@@ -127,8 +146,9 @@ public sealed class PhysicalMemory
     public bool IsRam(ulong pa, ulong length) => FindRam(pa, length) is not null;
 
     /// <summary>
-    /// Reads 1–8 bytes as a little-endian value. RAM accesses that are naturally sized (1, 2, 4, 8),
-    /// do not cross a 4 KiB page and do not go through the cache take an inlined fast path.
+    /// Reads 1–8 bytes as a little-endian value. Naturally aligned accesses (1, 2, 4, 8 bytes) to
+    /// the largest RAM region that do not go through the cache take an inlined fast path;
+    /// everything else is handled out of line.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public BusStatus Read(ulong pa, int size, BusAccess access, out ulong value)
@@ -138,31 +158,21 @@ public sealed class PhysicalMemory
             ThrowBadSize(size);
         }
 
-        if ((size & (size - 1)) == 0 && (_cache is null || access == BusAccess.NoSnoop))
+        // Regions and chunks are whole 4 KiB pages, so a naturally aligned access that starts
+        // inside the region lies inside the region and inside one chunk.
+        ulong off = pa - _fastBase;
+        if ((size & (size - 1)) == 0 && off < (access == BusAccess.NoSnoop ? _fastSize : _fastSizeCached)
+            && ((int)off & (size - 1)) == 0)
         {
-            SparseRam[] ram = _ram;
-            for (int i = 0; i < ram.Length; i++)
-            {
-                SparseRam r = ram[i];
-                ulong off = pa - r.Base;
-                if (off < r.Size)
-                {
-                    // Regions are whole 4 KiB pages and chunks are whole pages, so an access that
-                    // stays inside one page stays inside the region and inside one chunk.
-                    if (((int)off & PageMask) <= PageSize - size)
-                    {
-                        int index = (int)off & SparseRam.ChunkMask;
-                        byte[]? chunk = r.ChunkForRead(off);
-                        value = chunk is null ? 0 : SparseRam.ReadInChunk(chunk, index, size);
-                        return BusStatus.Ok;
-                    }
-
-                    break;
-                }
-            }
+            byte[]? chunk = SparseRam.ChunkForRead(_fastDirectory, off);
+            value = chunk is null ? 0 : SparseRam.ReadAligned(chunk, (int)off & SparseRam.ChunkMask, size);
+            return BusStatus.Ok;
         }
 
-        return ReadSlow(pa, size, access, out value);
+        // The slow path returns its result by value: passing `out value` on would force the
+        // caller's variable into memory on the fast path too.
+        (value, BusStatus status) = ReadSlow(pa, size, access);
+        return status;
     }
 
     /// <summary>Writes the low <paramref name="size"/> bytes (1–8) of <paramref name="value"/>, little-endian.</summary>
@@ -174,27 +184,13 @@ public sealed class PhysicalMemory
             ThrowBadSize(size);
         }
 
-        if ((size & (size - 1)) == 0 && (_cache is null || access == BusAccess.NoSnoop))
+        ulong off = pa - _fastBase;
+        if ((size & (size - 1)) == 0 && off < (access == BusAccess.NoSnoop ? _fastSize : _fastSizeCached)
+            && ((int)off & (size - 1)) == 0)
         {
-            SparseRam[] ram = _ram;
-            for (int i = 0; i < ram.Length; i++)
-            {
-                SparseRam r = ram[i];
-                ulong off = pa - r.Base;
-                if (off < r.Size)
-                {
-                    // Regions are whole 4 KiB pages and chunks are whole pages, so an access that
-                    // stays inside one page stays inside the region and inside one chunk.
-                    if (((int)off & PageMask) <= PageSize - size)
-                    {
-                        int index = (int)off & SparseRam.ChunkMask;
-                        SparseRam.WriteInChunk(r.ChunkForWrite(off), index, size, value);
-                        return BusStatus.Ok;
-                    }
-
-                    break;
-                }
-            }
+            byte[] chunk = SparseRam.ChunkForRead(_fastDirectory, off) ?? _fastRam!.AllocateChunk(off);
+            SparseRam.WriteAligned(chunk, (int)off & SparseRam.ChunkMask, size, value);
+            return BusStatus.Ok;
         }
 
         return WriteSlow(pa, size, value, access);
@@ -295,6 +291,19 @@ public sealed class PhysicalMemory
     /// </summary>
     public BusStatus Read(ulong pa, Span<byte> destination, BusAccess access)
     {
+        int length = destination.Length;
+        if ((uint)(length - 1) < 8 && (length & (length - 1)) == 0)
+        {
+            // 1, 2, 4 or 8 bytes (a descriptor, a doorbell): one access, single-copy atomic when aligned.
+            BusStatus status = Read(pa, length, access, out ulong value);
+            if (status == BusStatus.Ok)
+            {
+                StoreLittleEndian(destination, value);
+            }
+
+            return status;
+        }
+
         SparseRam? r = FindRam(pa, (ulong)destination.Length);
         if (r is not null)
         {
@@ -312,6 +321,12 @@ public sealed class PhysicalMemory
     /// </summary>
     public BusStatus Write(ulong pa, ReadOnlySpan<byte> source, BusAccess access)
     {
+        int length = source.Length;
+        if ((uint)(length - 1) < 8 && (length & (length - 1)) == 0)
+        {
+            return Write(pa, length, LoadLittleEndian(source), access);
+        }
+
         SparseRam? r = FindRam(pa, (ulong)source.Length);
         if (r is not null)
         {
@@ -385,6 +400,35 @@ public sealed class PhysicalMemory
         }
     }
 
+    /// <summary>Stores the low 1, 2, 4 or 8 bytes of <paramref name="value"/> (as many as <paramref name="destination"/> holds).</summary>
+    private static void StoreLittleEndian(Span<byte> destination, ulong value)
+    {
+        switch (destination.Length)
+        {
+            case 8:
+                BinaryPrimitives.WriteUInt64LittleEndian(destination, value);
+                break;
+            case 4:
+                BinaryPrimitives.WriteUInt32LittleEndian(destination, (uint)value);
+                break;
+            case 2:
+                BinaryPrimitives.WriteUInt16LittleEndian(destination, (ushort)value);
+                break;
+            default:
+                destination[0] = (byte)value;
+                break;
+        }
+    }
+
+    /// <summary>Loads a 1, 2, 4 or 8-byte little-endian value.</summary>
+    private static ulong LoadLittleEndian(ReadOnlySpan<byte> source) => source.Length switch
+    {
+        8 => BinaryPrimitives.ReadUInt64LittleEndian(source),
+        4 => BinaryPrimitives.ReadUInt32LittleEndian(source),
+        2 => BinaryPrimitives.ReadUInt16LittleEndian(source),
+        _ => source[0],
+    };
+
     /// <summary>True if <paramref name="size"/> is 1, 2, 4 or 8 and <paramref name="offset"/> is a multiple of it.</summary>
     private static bool IsNaturalPiece(ulong offset, int size) =>
         (size & (size - 1)) == 0 && (offset & (ulong)(size - 1)) == 0;
@@ -428,33 +472,58 @@ public sealed class PhysicalMemory
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private BusStatus ReadSlow(ulong pa, int size, BusAccess access, out ulong value)
+    private (ulong Value, BusStatus Status) ReadSlow(ulong pa, int size, BusAccess access)
     {
-        if (FindMmio(pa, (ulong)size) is { } m && IsNaturalPiece(pa - m.Base, size))
+        Span<byte> buffer = stackalloc byte[8];
+        if (FindRam(pa, (ulong)size) is { } r)
         {
-            BusStatus status = m.Device.MmioRead(pa - m.Base, size, out value);
-            value = status != BusStatus.Ok ? 0 : size == 8 ? value : value & ((1UL << (8 * size)) - 1);
-            return status;
+            ulong off = pa - r.Base;
+            if ((_cache is null || access == BusAccess.NoSnoop) && IsNaturalPiece(0, size) && ((int)off & PageMask) <= PageSize - size)
+            {
+                // Another RAM region: still one single-copy-atomic access.
+                byte[]? chunk = r.ChunkForRead(off);
+                return (chunk is null ? 0 : SparseRam.ReadInChunk(chunk, (int)off & SparseRam.ChunkMask, size), BusStatus.Ok);
+            }
+
+            ReadRam(r, pa, buffer[..size], access);
+            return (BinaryPrimitives.ReadUInt64LittleEndian(buffer), BusStatus.Ok);
         }
 
-        Span<byte> buffer = stackalloc byte[8];
-        BusStatus s = Read(pa, buffer[..size], access);
-        value = s == BusStatus.Ok ? BinaryPrimitives.ReadUInt64LittleEndian(buffer) : 0;
-        return s;
+        if (FindMmio(pa, (ulong)size) is { } m && IsNaturalPiece(pa - m.Base, size))
+        {
+            BusStatus status = m.Device.MmioRead(pa - m.Base, size, out ulong value);
+            return status != BusStatus.Ok ? (0, status) : (size == 8 ? value : value & ((1UL << (8 * size)) - 1), status);
+        }
+
+        BusStatus s = ReadSpanSlow(pa, buffer[..size], access);
+        return (s == BusStatus.Ok ? BinaryPrimitives.ReadUInt64LittleEndian(buffer) : 0, s);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private BusStatus WriteSlow(ulong pa, int size, ulong value, BusAccess access)
     {
+        Span<byte> buffer = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(buffer, value);
+        if (FindRam(pa, (ulong)size) is { } r)
+        {
+            ulong off = pa - r.Base;
+            if ((_cache is null || access == BusAccess.NoSnoop) && IsNaturalPiece(0, size) && ((int)off & PageMask) <= PageSize - size)
+            {
+                SparseRam.WriteInChunk(r.ChunkForWrite(off), (int)off & SparseRam.ChunkMask, size, value);
+                return BusStatus.Ok;
+            }
+
+            WriteRam(r, pa, buffer[..size], access);
+            return BusStatus.Ok;
+        }
+
         if (FindMmio(pa, (ulong)size) is { } m && IsNaturalPiece(pa - m.Base, size))
         {
             ulong masked = size == 8 ? value : value & ((1UL << (8 * size)) - 1);
             return m.Device.MmioWrite(pa - m.Base, size, masked);
         }
 
-        Span<byte> buffer = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(buffer, value);
-        return Write(pa, buffer[..size], access);
+        return WriteSpanSlow(pa, buffer[..size], access);
     }
 
     private BusStatus ReadSpanSlow(ulong pa, Span<byte> destination, BusAccess access)

@@ -44,11 +44,22 @@ internal sealed class SparseRam
     /// <summary>Bytes of host memory backing this region (64 KiB per touched chunk).</summary>
     public long BackedBytes => Interlocked.Read(ref _chunks) * ChunkSize;
 
+    /// <summary>
+    /// The two-level chunk directory (leaf pointers, each leaf 1024 chunk pointers). The array
+    /// itself never changes, so <see cref="PhysicalMemory"/> keeps it to reach a chunk with one
+    /// dependent load less on its fast path.
+    /// </summary>
+    public byte[]?[]?[] Directory => _directory;
+
     /// <summary>The chunk holding <paramref name="offset"/>, or null if nothing was ever written there.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public byte[]? ChunkForRead(ulong offset)
+    public byte[]? ChunkForRead(ulong offset) => ChunkForRead(_directory, offset);
+
+    /// <summary>The chunk of <paramref name="directory"/> holding <paramref name="offset"/>, or null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static byte[]? ChunkForRead(byte[]?[]?[] directory, ulong offset)
     {
-        byte[]?[]? leaf = _directory[offset >> (ChunkShift + LeafShift)];
+        byte[]?[]? leaf = directory[(int)(offset >> (ChunkShift + LeafShift))];
         return leaf?[(int)(offset >> ChunkShift) & LeafMask];
     }
 
@@ -56,15 +67,16 @@ internal sealed class SparseRam
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte[] ChunkForWrite(ulong offset)
     {
-        byte[]?[]? leaf = _directory[offset >> (ChunkShift + LeafShift)];
+        byte[]?[]? leaf = _directory[(int)(offset >> (ChunkShift + LeafShift))];
         byte[]? chunk = leaf?[(int)(offset >> ChunkShift) & LeafMask];
         return chunk ?? AllocateChunk(offset);
     }
 
+    /// <summary>Allocates (zeroed) the chunk holding <paramref name="offset"/>, or returns the one another thread installed first.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private byte[] AllocateChunk(ulong offset)
+    public byte[] AllocateChunk(ulong offset)
     {
-        ref byte[]?[]? leafSlot = ref _directory[offset >> (ChunkShift + LeafShift)];
+        ref byte[]?[]? leafSlot = ref _directory[(int)(offset >> (ChunkShift + LeafShift))];
         byte[]?[] leaf = leafSlot ?? Interlocked.CompareExchange(ref leafSlot, new byte[]?[1 << LeafShift], null) ?? leafSlot!;
         ref byte[]? slot = ref leaf[(int)(offset >> ChunkShift) & LeafMask];
         byte[]? existing = slot;
@@ -118,6 +130,50 @@ internal sealed class SparseRam
         for (int i = 0; i < 8; i++)
         {
             Volatile.Write(ref Unsafe.Add(ref destination, i), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref source, i * 8)));
+        }
+    }
+
+    /// <summary>Reads a naturally aligned value of 1, 2, 4 or 8 bytes (single-copy atomic).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong ReadAligned(byte[] chunk, int index, int size)
+    {
+        Debug.Assert((index & (size - 1)) == 0 && index <= ChunkSize - size);
+        ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(chunk), index);
+        ulong value = size switch
+        {
+            8 => Volatile.Read(ref Unsafe.As<byte, ulong>(ref p)),
+            4 => Volatile.Read(ref Unsafe.As<byte, uint>(ref p)),
+            2 => Volatile.Read(ref Unsafe.As<byte, ushort>(ref p)),
+            _ => Volatile.Read(ref p),
+        };
+        return BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value) >> (64 - (8 * size));
+    }
+
+    /// <summary>Writes a naturally aligned value of 1, 2, 4 or 8 bytes (single-copy atomic).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WriteAligned(byte[] chunk, int index, int size, ulong value)
+    {
+        Debug.Assert((index & (size - 1)) == 0 && index <= ChunkSize - size);
+        ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(chunk), index);
+        if (!BitConverter.IsLittleEndian)
+        {
+            value = BinaryPrimitives.ReverseEndianness(value) >> (64 - (8 * size));
+        }
+
+        switch (size)
+        {
+            case 8:
+                Volatile.Write(ref Unsafe.As<byte, ulong>(ref p), value);
+                break;
+            case 4:
+                Volatile.Write(ref Unsafe.As<byte, uint>(ref p), (uint)value);
+                break;
+            case 2:
+                Volatile.Write(ref Unsafe.As<byte, ushort>(ref p), (ushort)value);
+                break;
+            default:
+                Volatile.Write(ref p, (byte)value);
+                break;
         }
     }
 

@@ -120,6 +120,39 @@ public sealed class MemoryConcurrencyTests
         Assert.Equal(0, torn);
     }
 
+    [Fact]
+    public void EightByteSpanRead_RacingValueWrites_NeverTearsAWord()
+    {
+        PhysicalMemory mem = NewMemory(0);
+        const ulong Word = Base + 0x40;
+        int torn = 0;
+        int done = 0;
+        RunTogether(
+            () =>
+            {
+                Span<byte> descriptor = stackalloc byte[8];
+                while (Volatile.Read(ref done) == 0)
+                {
+                    mem.Read(Word, descriptor, BusAccess.Snoop);
+                    if (descriptor.IndexOfAnyExcept(descriptor[0]) >= 0)
+                    {
+                        Interlocked.Increment(ref torn);
+                    }
+                }
+            },
+            () =>
+            {
+                for (int i = 0; i < 200_000; i++)
+                {
+                    mem.Write64(Word, (byte)i * 0x0101_0101_0101_0101UL, BusAccess.Cpu);
+                }
+
+                Volatile.Write(ref done, 1);
+            });
+
+        Assert.Equal(0, torn);
+    }
+
     /// <summary>Runs two agents on two dedicated threads and waits for both.</summary>
     private static void RunTogether(Action a, Action b)
     {

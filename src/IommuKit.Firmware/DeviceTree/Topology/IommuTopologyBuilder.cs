@@ -363,40 +363,41 @@ internal sealed class IommuTopologyBuilder
     private void CheckMapEntry(DtNode node, bool enabled, IdMap map, int index, DmaMaster master)
     {
         IdMapEntry entry = map.Entries[index];
-        string where = $"iommu-map entry {index} <0x{entry.IdBase:x} 0x{entry.Phandle:x} 0x{entry.OutputBase:x} 0x{entry.Length:x}>";
         if (entry.Length == 0)
         {
-            Add(ProblemSeverity.Warning, TopologyProblemCode.ZeroLengthMapEntry, node, $"{where} has length 0 and can never match");
+            Add(ProblemSeverity.Warning, TopologyProblemCode.ZeroLengthMapEntry, node, $"{Where(index, entry)} has length 0 and can never match");
         }
 
         if ((entry.IdBase & ~map.Mask) != 0)
         {
-            Add(ProblemSeverity.Error, TopologyProblemCode.MapMaskIgnoresBase, node, $"{where}: iommu-map-mask 0x{map.Mask:x} ignores bits of the base; Linux fails every lookup that reaches this entry");
+            Add(ProblemSeverity.Error, TopologyProblemCode.MapMaskIgnoresBase, node, $"{Where(index, entry)}: iommu-map-mask 0x{map.Mask:x} ignores bits of the base; Linux fails every lookup that reaches this entry");
         }
 
         if (entry.Target is null)
         {
-            Add(ProblemSeverity.Error, TopologyProblemCode.DanglingPhandle, node, $"{where}: phandle names no node");
+            Add(ProblemSeverity.Error, TopologyProblemCode.DanglingPhandle, node, $"{Where(index, entry)}: phandle names no node");
             return;
         }
 
         if (!_iommuByNode.TryGetValue(entry.Target, out IommuInstance? iommu))
         {
-            Add(ProblemSeverity.Error, TopologyProblemCode.NotAnIommu, node, $"{where} names {entry.Target.FullPath}, which has no #iommu-cells");
+            Add(ProblemSeverity.Error, TopologyProblemCode.NotAnIommu, node, $"{Where(index, entry)} names {entry.Target.FullPath}, which has no #iommu-cells");
             return;
         }
 
         iommu.AddMaster(master);
         if (iommu.IommuCells != 1)
         {
-            Add(ProblemSeverity.Info, TopologyProblemCode.MultiCellMapTarget, node, $"{where} targets {iommu.Path} with #iommu-cells = {iommu.IommuCells}; iommu-map supplies exactly one specifier cell (Linux passes it as a 1-cell specifier)");
+            Add(ProblemSeverity.Info, TopologyProblemCode.MultiCellMapTarget, node, $"{Where(index, entry)} targets {iommu.Path} with #iommu-cells = {iommu.IommuCells}; iommu-map supplies exactly one specifier cell (Linux passes it as a 1-cell specifier)");
         }
 
         if (enabled && !iommu.Enabled)
         {
-            Add(ProblemSeverity.Warning, TopologyProblemCode.DisabledIommuReference, node, $"{where}: enabled bus references disabled IOMMU {iommu.Path}; requesters it maps are not behind an IOMMU");
+            Add(ProblemSeverity.Warning, TopologyProblemCode.DisabledIommuReference, node, $"{Where(index, entry)}: enabled bus references disabled IOMMU {iommu.Path}; requesters it maps are not behind an IOMMU");
         }
     }
+
+    private static string Where(int index, IdMapEntry entry) => $"iommu-map entry {index} <0x{entry.IdBase:x} 0x{entry.Phandle:x} 0x{entry.OutputBase:x} 0x{entry.Length:x}>";
 
     private void AddEndpoint(IommuTopology topology, DtNode node, bool enabled, PciHostBridge bridge)
     {
