@@ -60,7 +60,7 @@ internal sealed class SparseRam
     public static byte[]? ChunkForRead(byte[]?[]?[] directory, ulong offset)
     {
         byte[]?[]? leaf = directory[(int)(offset >> (ChunkShift + LeafShift))];
-        return leaf?[(int)(offset >> ChunkShift) & LeafMask];
+        return leaf is null ? null : LeafEntry(leaf, offset);
     }
 
     /// <summary>The chunk holding <paramref name="offset"/>, allocating it (zeroed) on first use.</summary>
@@ -68,8 +68,19 @@ internal sealed class SparseRam
     public byte[] ChunkForWrite(ulong offset)
     {
         byte[]?[]? leaf = _directory[(int)(offset >> (ChunkShift + LeafShift))];
-        byte[]? chunk = leaf?[(int)(offset >> ChunkShift) & LeafMask];
+        byte[]? chunk = leaf is null ? null : LeafEntry(leaf, offset);
         return chunk ?? AllocateChunk(offset);
+    }
+
+    /// <summary>
+    /// The chunk slot of <paramref name="offset"/> in its leaf. Every leaf has exactly 1024 slots and
+    /// the index is masked to 0..1023, so the access needs no bounds check.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte[]? LeafEntry(byte[]?[] leaf, ulong offset)
+    {
+        Debug.Assert(leaf.Length == 1 << LeafShift);
+        return Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(leaf), (int)(offset >> ChunkShift) & LeafMask);
     }
 
     /// <summary>Allocates (zeroed) the chunk holding <paramref name="offset"/>, or returns the one another thread installed first.</summary>
