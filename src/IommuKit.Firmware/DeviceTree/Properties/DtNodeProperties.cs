@@ -137,8 +137,11 @@ public static class DtNodeProperties
     public static bool TryGetPhandle(this DtNode node, out uint phandle)
     {
         ArgumentNullException.ThrowIfNull(node);
-        foreach (DtProperty property in node.Properties)
+        // Indexed loop: enumerating the IReadOnlyList would box an enumerator per call.
+        IReadOnlyList<DtProperty> properties = node.Properties;
+        for (int i = 0; i < properties.Count; i++)
         {
+            DtProperty property = properties[i];
             if (property.Name is "phandle" or "linux,phandle"
                 && DtCells.TryReadU32(property.Value.Span, out phandle)
                 && DtPhandleIndex.IsValidPhandle(phandle))

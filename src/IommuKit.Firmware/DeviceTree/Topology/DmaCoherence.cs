@@ -31,14 +31,19 @@ public readonly record struct DmaCoherence(bool IsCoherent, DtNode? Source)
         int budget = 4096;
         for (DtNode? n = node; n is not null && budget-- > 0; n = NextDmaParent(n, phandles))
         {
-            if (n.FindProperty("dma-coherent") is not null)
+            // Linux checks dma-coherent first, then dma-noncoherent, on each node.
+            bool coherent = false, noncoherent = false;
+            IReadOnlyList<DtProperty> properties = n.Properties;
+            for (int i = 0; i < properties.Count; i++)
             {
-                return new DmaCoherence(true, n);
+                string name = properties[i].Name;
+                coherent |= name == "dma-coherent";
+                noncoherent |= name == "dma-noncoherent";
             }
 
-            if (n.FindProperty("dma-noncoherent") is not null)
+            if (coherent || noncoherent)
             {
-                return new DmaCoherence(false, n);
+                return new DmaCoherence(coherent, n);
             }
         }
 

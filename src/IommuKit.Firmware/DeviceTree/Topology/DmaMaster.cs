@@ -6,10 +6,11 @@ namespace IommuKit.Firmware.DeviceTree.Topology;
 /// </summary>
 public sealed class DmaMaster
 {
+    private string? _path;
+
     internal DmaMaster(DtNode node, string[] compatible, DmaMasterKind kind, bool enabled, DmaCoherence coherence, IReadOnlyList<IommuReference> references, IdMap? iommuMap, MappedIdSpace idSpace, IommuAttachmentStatus status)
     {
         Node = node;
-        Path = node.FullPath;
         Compatible = compatible;
         Kind = kind;
         Enabled = enabled;
@@ -23,8 +24,8 @@ public sealed class DmaMaster
     /// <summary>The master's node.</summary>
     public DtNode Node { get; }
 
-    /// <summary>The node's full path.</summary>
-    public string Path { get; }
+    /// <summary>The node's full path (computed on first use).</summary>
+    public string Path => _path ??= Node.FullPath;
 
     /// <summary>The node's <c>compatible</c> strings.</summary>
     public IReadOnlyList<string> Compatible { get; }

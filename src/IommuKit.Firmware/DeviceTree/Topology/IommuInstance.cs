@@ -7,11 +7,11 @@ namespace IommuKit.Firmware.DeviceTree.Topology;
 public sealed class IommuInstance
 {
     private readonly List<DmaMaster> _masters = [];
+    private string? _path;
 
     internal IommuInstance(DtNode node, string[] compatible, IommuIdentity identity, uint iommuCells, uint? phandle, bool enabled, DmaCoherence coherence, uint? streamMatchMask, bool cellsAccepted)
     {
         Node = node;
-        Path = node.FullPath;
         Compatible = compatible;
         Identity = identity;
         IommuCells = iommuCells;
@@ -25,8 +25,8 @@ public sealed class IommuInstance
     /// <summary>The IOMMU's node.</summary>
     public DtNode Node { get; }
 
-    /// <summary>The node's full path.</summary>
-    public string Path { get; }
+    /// <summary>The node's full path (computed on first use).</summary>
+    public string Path => _path ??= Node.FullPath;
 
     /// <summary>The node's <c>compatible</c> strings (empty when absent or malformed).</summary>
     public IReadOnlyList<string> Compatible { get; }

@@ -91,8 +91,10 @@ internal sealed class IommuTopologyBuilder
             (DtNode node, bool parentEnabled, DtNode? hostBridge) = stack.Pop();
             bool enabled = parentEnabled;
             bool hasIommuCells = false, hasIommus = false, hasMap = false, isPciBus = false, hasReg = false, hasPhandle = false;
-            foreach (DtProperty property in node.Properties)
+            IReadOnlyList<DtProperty> properties = node.Properties;
+            for (int i = 0; i < properties.Count; i++)
             {
+                DtProperty property = properties[i];
                 switch (property.Name)
                 {
                     case "#iommu-cells":
@@ -414,7 +416,7 @@ internal sealed class IommuTopologyBuilder
         }
 
         var rid = PciRequesterId.FromPhysHi((uint)(reg[0].Address >> 64));
-        bridge.AddEndpoint(new PciEndpoint(node, node.FullPath, rid, enabled, topology.ResolvePciRequester(bridge, rid)));
+        bridge.AddEndpoint(new PciEndpoint(node, rid, enabled, topology.ResolvePciRequester(bridge, rid)));
     }
 
     private void ReadLegacyMasters(IommuInstance iommu, List<LegacyMmuMaster> legacy)

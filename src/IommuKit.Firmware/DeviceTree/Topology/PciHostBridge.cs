@@ -7,11 +7,11 @@ namespace IommuKit.Firmware.DeviceTree.Topology;
 public sealed class PciHostBridge
 {
     private readonly List<PciEndpoint> _endpoints = [];
+    private string? _path;
 
     internal PciHostBridge(DtNode node, bool enabled, DmaCoherence coherence, IdMap? iommuMap, IdMap? msiMap)
     {
         Node = node;
-        Path = node.FullPath;
         Enabled = enabled;
         Coherence = coherence;
         IommuMap = iommuMap;
@@ -21,8 +21,8 @@ public sealed class PciHostBridge
     /// <summary>The host bridge node.</summary>
     public DtNode Node { get; }
 
-    /// <summary>The node's full path.</summary>
-    public string Path { get; }
+    /// <summary>The node's full path (computed on first use).</summary>
+    public string Path => _path ??= Node.FullPath;
 
     /// <summary>True when the node and all its ancestors are enabled.</summary>
     public bool Enabled { get; }
