@@ -12,6 +12,7 @@ public sealed partial class SmmuV2
     private readonly bool[] _lineScratch;
     private bool _globalLevel;
     private bool _globalEdge;
+    private volatile bool _edgePending;
     private ulong _lineEdges0;
     private ulong _lineEdges1;
     private ulong _lineEdges2;
@@ -63,6 +64,7 @@ public sealed partial class SmmuV2
         if (g && !_globalLevel)
         {
             _globalEdge = true;
+            _edgePending = true;
         }
 
         _globalLevel = g;
@@ -90,6 +92,7 @@ public sealed partial class SmmuV2
 
     private void SetEdge(int line)
     {
+        _edgePending = true;
         ulong bit = 1UL << (line & 63);
         switch (line >> 6)
         {
@@ -103,9 +106,9 @@ public sealed partial class SmmuV2
     /// <summary>Raises the interrupt events noted while the lock was held. Call after releasing the lock.</summary>
     private void RaiseInterruptEdges()
     {
-        if (_lock.IsHeldByCurrentThread)
+        if (!_edgePending || _lock.IsHeldByCurrentThread)
         {
-            return; // the outermost caller raises them
+            return; // nothing new, or the outermost caller raises them
         }
 
         bool global;
@@ -118,6 +121,7 @@ public sealed partial class SmmuV2
             e2 = _lineEdges2;
             e3 = _lineEdges3;
             _globalEdge = false;
+            _edgePending = false;
             _lineEdges0 = _lineEdges1 = _lineEdges2 = _lineEdges3 = 0;
         }
 
