@@ -67,12 +67,21 @@ public sealed class SmmuV2HostileDriverTests
         {
             if (i % 2500 == 0)
             {
-                // The driver re-initialises now and then, so faults and translations keep coming.
+                // The driver re-initialises now and then (arm_smmu_device_reset style), so faults and
+                // translations keep coming.
+                for (int smr = 2; smr < 8; smr++)
+                {
+                    h.Gr0(SMMU_SMR0 + (4 * smr), 0);
+                }
+
                 h.ProgramStage1(4, s1);
                 h.ProgramStage2(1, s2);
                 h.MapStream(0, 0x10, 0xF, 4);
                 h.MapStream(1, 0x20, 0x0, 1);
+                h.Gr0(SMMU_TLBIALLNSNH, 0);
                 h.Enable();
+                h.Smmu.Translate(0x13, 0x1000_0000 + (ulong)rng.Next(0x10_0000), default, false, out SmmuV2Translation check);
+                outcomes[check.Status == SmmuV2TranslationStatus.Translated ? 15 : (int)check.Fault]++;
             }
 
             int op = rng.Next(100);
@@ -146,7 +155,7 @@ public sealed class SmmuV2HostileDriverTests
         h.Enable();
         Assert.Equal(SmmuV2Harness.DataBase + 0x10, h.Translate(0x99, 0x2000_0010).OutputAddress);
         Assert.True(dmaOk > 0);
-        Assert.True(outcomes[15] > 0, "no translation succeeded");
+        Assert.True(outcomes[15] > 0, "no translation succeeded: " + string.Join(",", outcomes));
         Assert.True(outcomes[(int)SmmuV2Fault.Translation] > 0, "no context fault");
         Assert.True(outcomes[(int)SmmuV2Fault.UnidentifiedStream] + outcomes[(int)SmmuV2Fault.InvalidContext] > 0, "no global fault");
     }
@@ -166,15 +175,30 @@ public sealed class SmmuV2HostileDriverTests
         }
     }
 
-    private static ulong RandomValue(Random rng) => rng.Next(6) switch
+    private static ulong RandomValue(Random rng) => rng.Next(7) switch
     {
         0 => 0,
         1 => ulong.MaxValue,
         2 => (ulong)rng.Next(0x40),
         3 => (ulong)(uint)rng.Next() | ((ulong)(uint)rng.Next() << 32),
         4 => SmmuV2Harness.RamBase + ((ulong)rng.Next(0x4000) << 12),
+        5 => SmmuV2Harness.SmmuBase + ((ulong)rng.Next(0x20) << 12), // tables inside the SMMU's own registers
         _ => (ulong)(uint)rng.Next(),
     };
+
+    [Fact]
+    public void TablesInsideTheSmmuRegisters_WalkReadsRegistersWithoutDeadlock()
+    {
+        // TTBR0 points at the bank's own register page: the level-0 descriptor the walker reads is
+        // SCTLR | ACTLR << 32 (a "table" at 0x1000, which nothing decodes), read through the SMMU's
+        // own MMIO handler while a translation holds the SMMU's lock.
+        var h = new SmmuV2Harness();
+        h.SetUpStage1(0x42);
+        h.Cb64(0, SMMU_CBn_TTBR0, SmmuV2Harness.SmmuBase + h.Smmu.ContextBankOffset(0));
+        SmmuV2Translation r = h.Translate(0x42, 0x1000);
+        Assert.Equal((SmmuV2TranslationStatus.FaultAbort, SmmuV2Fault.External), (r.Status, r.Fault));
+        Assert.Equal(1u, h.Cb(0, SMMU_CBn_FSYNR0) & FSYNR0_PLVL_Mask);
+    }
 
     [Fact]
     public void Concurrent_DmaWhileDriverInvalidatesAndRewrites_AlwaysTheSameTranslation()
