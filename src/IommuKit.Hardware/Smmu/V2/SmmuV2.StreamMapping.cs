@@ -41,7 +41,7 @@ public sealed partial class SmmuV2
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TryCachedStream(uint streamId, out int index)
     {
-        if (!_features.StreamMatching)
+        if (!_streamMatching)
         {
             index = streamId < (uint)_s2cr.Length ? (int)streamId : StreamUnmatched;
             return true;

@@ -45,7 +45,7 @@ public sealed partial class SmmuV2
     /// </summary>
     private bool TryTranslateFast(uint streamId, ulong va, DmaAttributes a, bool write, out SmmuV2Translation r)
     {
-        r = default;
+        Unsafe.SkipInit(out r);
         uint scr0 = _scr0;
         if ((scr0 & sCR0_CLIENTPD) != 0)
         {
@@ -470,7 +470,7 @@ public sealed partial class SmmuV2
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool WithinUpstreamBus(ulong va) => _features.UpstreamBusBits >= 64 || (va >> _features.UpstreamBusBits) == 0;
+    private bool WithinUpstreamBus(ulong va) => _upstreamBusBits >= 64 || (va >> _upstreamBusBits) == 0;
 
     private static uint MairAttribute(SmmuV2ContextBank b, int attrIndx) => (uint)(b.Mair >> (8 * (attrIndx & 7))) & 0xFF;
 

@@ -74,6 +74,8 @@ public sealed partial class SmmuV2 : IMmioDevice, IDmaTarget
     private readonly int _numPage;
     private readonly int _numS2Banks;
     private readonly bool _version2;
+    private readonly bool _streamMatching;
+    private readonly int _upstreamBusBits;
 
     private int _seq;
     private int _mutationDepth;
@@ -103,6 +105,8 @@ public sealed partial class SmmuV2 : IMmioDevice, IDmaTarget
         _features = features;
         _coherentWalk = coherentWalk;
         _version2 = features.ArchitectureVersion == 2;
+        _streamMatching = features.StreamMatching;
+        _upstreamBusBits = features.UpstreamBusBits;
         _pageShift = features.PageShift;
         _numPage = features.GlobalPages;
         _numS2Banks = features.Stage2ContextBanks;
