@@ -249,7 +249,7 @@ public sealed class SmmuV3HostileDriverTests
         for (int i = 0; i < 2000; i++)
         {
             ulong leaf = S1Leaf(i % 2 == 0 ? paB : paA, page: true);
-            rig.Memory.Write64(LeafSlot(rig, root, iova), leaf, BusAccess.Cpu);
+            rig.Memory.Write64(rig.LeafSlot(root, iova), leaf, BusAccess.Cpu);
             rig.Submit(TlbiNhVa(0, 1, iova), Sync());
         }
 
@@ -257,16 +257,5 @@ public sealed class SmmuV3HostileDriverTests
         reader.Join();
         Assert.Null(failure);
         Assert.Equal(0, bad);
-    }
-
-    private static ulong LeafSlot(SmmuV3Rig rig, ulong root, ulong iova)
-    {
-        ulong table = root;
-        for (int level = 0; level < 3; level++)
-        {
-            table = rig.Read64(table + (((iova >> (39 - (9 * level))) & 511) * 8)) & 0x0000_FFFF_FFFF_F000;
-        }
-
-        return table + (((iova >> 12) & 511) * 8);
     }
 }

@@ -45,9 +45,9 @@ internal sealed class SmmuV3Rig
     private uint _cmdqProd;
     private uint _evtqCons;
 
-    public SmmuV3Rig(SmmuV3Features? features = null, bool coherentWalk = true, int streamLog2 = 8, int cmdqLog2 = 6, int evtqLog2 = 6, bool twoLevel = false, bool enable = true)
+    public SmmuV3Rig(SmmuV3Features? features = null, bool coherentWalk = true, int streamLog2 = 8, int cmdqLog2 = 6, int evtqLog2 = 6, bool twoLevel = false, bool enable = true, bool cpuCache = false)
     {
-        Memory = new PhysicalMemory();
+        Memory = cpuCache ? new PhysicalMemory(new CpuCacheOptions()) : new PhysicalMemory();
         Memory.AddRam(RamBase, RamSize);
         Smmu = new SmmuV3(Memory, features ?? new SmmuV3Features(), coherentWalk);
         Smmu.InterruptRaised = Irqs.Add;
@@ -119,12 +119,15 @@ internal sealed class SmmuV3Rig
 
     public void W64(ulong offset, ulong value) => Assert.Equal(BusStatus.Ok, Smmu.MmioWrite(offset, 8, value));
 
+    /// <summary>Writes a structure and cleans it to RAM, as Linux's coherent DMA allocations behave for a non-coherent SMMU.</summary>
     public void WriteStruct(ulong pa, ulong[] dwords)
     {
         for (int i = 0; i < dwords.Length; i++)
         {
             Assert.Equal(BusStatus.Ok, Memory.Write64(pa + ((ulong)i * 8), dwords[i], BusAccess.Cpu));
         }
+
+        Memory.Cache?.Clean(pa, (ulong)dwords.Length * 8);
     }
 
     public ulong Read64(ulong pa)
@@ -178,6 +181,7 @@ internal sealed class SmmuV3Rig
         uint entries = 1u << EvtqLog2;
         uint mask = (entries << 1) - 1;
         uint prod = R32(EVTQ_PROD);
+        Memory.Cache?.Invalidate(EvtqBase, 32UL << EvtqLog2);
         while ((_evtqCons & mask) != (prod & mask))
         {
             ulong slot = EvtqBase + ((ulong)(_evtqCons & (entries - 1)) * 32);
@@ -209,6 +213,18 @@ internal sealed class SmmuV3Rig
         }
 
         Assert.Equal(BusStatus.Ok, Memory.Write64(table + (((ia >> (39 - (9 * leafLevel))) & 511) * 8), leaf, BusAccess.Cpu));
+    }
+
+    /// <summary>Address of the level-3 descriptor for <paramref name="ia"/> (the tables must exist).</summary>
+    public ulong LeafSlot(ulong root, ulong ia)
+    {
+        ulong table = root;
+        for (int level = 0; level < 3; level++)
+        {
+            table = Read64(table + (((ia >> (39 - (9 * level))) & 511) * 8)) & 0x0000_FFFF_FFFF_F000;
+        }
+
+        return table + (((ia >> 12) & 511) * 8);
     }
 
     /// <summary>A stage-1 stream: CD (ASID), table root; returns (cd address, root).</summary>
