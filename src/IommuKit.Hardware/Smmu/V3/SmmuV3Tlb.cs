@@ -302,14 +302,20 @@ internal sealed class SmmuV3Tlb
         return (int)((h * 0xBF58476D1CE4E5B9UL) >> (64 - _setBits));
     }
 
+    /// <summary>
+    /// Rewrites an entry under the seqlock: the sequence goes odd, the fields change, the sequence
+    /// goes even. Every store is a release, so no store passes an earlier one and a reader whose
+    /// (acquire) loads see any new field also sees the sequence move.
+    /// </summary>
     private static void Write(ref Entry e, ulong key, uint ids, uint attrs, ulong output)
     {
-        Interlocked.Increment(ref e.Seq); // odd: readers retry
-        e.Key = key;
-        e.Ids = ids;
-        e.Attrs = attrs;
-        e.Output = output;
-        Volatile.Write(ref e.Seq, e.Seq + 1);
+        int seq = e.Seq;
+        Volatile.Write(ref e.Seq, seq + 1); // odd: readers retry
+        Volatile.Write(ref e.Key, key);
+        Volatile.Write(ref e.Ids, ids);
+        Volatile.Write(ref e.Attrs, attrs);
+        Volatile.Write(ref e.Output, output);
+        Volatile.Write(ref e.Seq, seq + 2);
     }
 
     private struct Entry
