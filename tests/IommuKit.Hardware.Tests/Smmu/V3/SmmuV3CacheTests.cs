@@ -231,4 +231,55 @@ public sealed class SmmuV3CacheTests
         rig.Submit(CfgiSte(70, leaf: false), Sync());
         Assert.False(rig.Smmu.Translate(70, 0, default, false, out _));
     }
+
+    [Fact]
+    public void Tlb_TlbiNhVaa_InvalidatesEveryAsidAtTheVa()
+    {
+        var rig = new SmmuV3Rig();
+        (_, ulong rootA) = rig.AddS1Stream(1, asid: 1);
+        (_, ulong rootB) = rig.AddS1Stream(2, asid: 2);
+        rig.Map(rootA, Iova, S1Leaf(rig.Alloc(4096), page: true));
+        rig.Map(rootB, Iova, S1Leaf(rig.Alloc(4096), page: true));
+        rig.Map(rootA, Iova + 0x1000, S1Leaf(rig.Alloc(4096), page: true));
+        Out(rig, 1);
+        Out(rig, 2);
+        Out(rig, 1, Iova + 0x1000);
+        rig.Map(rootA, Iova, 0);
+        rig.Map(rootB, Iova, 0);
+        rig.Map(rootA, Iova + 0x1000, 0);
+
+        rig.Submit(TlbiNhVaa(0, Iova), Sync());
+
+        Assert.False(rig.Smmu.Translate(1, Iova, default, false, out _));
+        Assert.False(rig.Smmu.Translate(2, Iova, default, false, out _));
+        Assert.True(rig.Smmu.Translate(1, Iova + 0x1000, default, false, out _)); // another VA
+    }
+
+    [Fact]
+    public void Cd_CfgiCdAll_DropsEveryCdOfTheStream()
+    {
+        var rig = new SmmuV3Rig();
+        ulong table = rig.Alloc(64 * 4, 256);
+        rig.WriteStruct(table + 64, Cd(rig.NewTable(), 1));
+        rig.WriteStruct(table + 128, Cd(rig.NewTable(), 2));
+        rig.SetSte(3, SteS1(table, cdMax: 2, s1Dss: 0));
+        var ssid1 = new DmaAttributes { SubstreamValid = true, SubstreamId = 1 };
+        var ssid2 = new DmaAttributes { SubstreamValid = true, SubstreamId = 2 };
+        Assert.Equal(SmmuV3EventId.F_TRANSLATION, Fault(rig, ssid1));
+        Assert.Equal(SmmuV3EventId.F_TRANSLATION, Fault(rig, ssid2));
+        rig.WriteStruct(table + 64, new ulong[8]);
+        rig.WriteStruct(table + 128, new ulong[8]);
+        Assert.Equal(SmmuV3EventId.F_TRANSLATION, Fault(rig, ssid1)); // cached
+
+        rig.Submit(CfgiCdAll(3), Sync());
+
+        Assert.Equal(SmmuV3EventId.C_BAD_CD, Fault(rig, ssid1));
+        Assert.Equal(SmmuV3EventId.C_BAD_CD, Fault(rig, ssid2));
+    }
+
+    private static SmmuV3EventId Fault(SmmuV3Rig rig, DmaAttributes attrs)
+    {
+        Assert.False(rig.Smmu.Translate(3, Iova, attrs, false, out SmmuV3Translation t));
+        return t.Fault;
+    }
 }
