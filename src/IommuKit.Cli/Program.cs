@@ -17,6 +17,7 @@ public static class Program
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("IommuKit: an executable model of the IOMMU / DMA-remapping stack.");
+        root.Subcommands.Add(PteCommands.Create());
         return root;
     }
 }

@@ -23,8 +23,7 @@ namespace IommuKit.Hardware.PageTables.ArmLpae;
 /// <para>Threading: lock-free like Linux. Tables are installed with compare-and-exchange (the loser
 /// frees its table); map and unmap of disjoint ranges and concurrent walks are safe. Overlapping
 /// map/unmap races are the caller's bug, as in the kernel.</para>
-/// <para>Not modelled: the ARM_MALI_LPAE format, <c>read_and_clear_dirty</c>, the debugfs
-/// <c>pgtable_walk</c>. WARNs are not reported (the NoWarn quirk is accepted and changes nothing
+/// <para>Not modelled: the ARM_MALI_LPAE format, the debugfs <c>pgtable_walk</c>. WARNs are not reported (the NoWarn quirk is accepted and changes nothing
 /// observable).</para>
 /// </remarks>
 public sealed class ArmLpaeIoPageTable
@@ -562,6 +561,27 @@ public sealed class ArmLpaeIoPageTable
     }
 
     /// <summary>
+    /// <c>arm_lpae_read_and_clear_dirty</c> (ARM_64_LPAE_S1 with the HD quirk): walks
+    /// [<paramref name="iova"/>, +<paramref name="size"/>), records every leaf that is
+    /// writable-dirty (DBM = 1, AP[2] = 0) and, unless <paramref name="noClear"/>, makes it
+    /// writable-clean again by setting AP[2] atomically. As in Linux the walk stops with
+    /// <see cref="PageTableStatus.Invalid"/> at an unmapped entry, and no cache maintenance follows
+    /// the update. The caller flushes the TLB afterwards.
+    /// </summary>
+    public PageTableStatus ReadAndClearDirty(ulong iova, ulong size, bool noClear, IIommuDirtyRecorder recorder)
+    {
+        ArgumentNullException.ThrowIfNull(recorder);
+        ThrowIfFreed();
+        if (size == 0 || ((iova + size - 1) & ~((1UL << _ias) - 1)) != 0 || _format != ArmLpaeFormat.Arm64LpaeS1)
+        {
+            return PageTableStatus.Invalid;
+        }
+
+        ulong addr = iova;
+        return DirtyWalk(ref addr, iova + size, noClear, recorder, _pgdPa, _startLevel) ? PageTableStatus.Ok : PageTableStatus.Invalid;
+    }
+
+    /// <summary>
     /// <c>arm_lpae_free_pgtable</c>: frees every table, the PGD last. The caller has flushed the TLB
     /// and the hardware no longer walks the table. Further use of the object is a programming error.
     /// </summary>
@@ -708,6 +728,67 @@ public sealed class ArmLpaeIoPageTable
         }
 
         return 0;
+    }
+
+    /// <summary><c>__arm_lpae_iopte_walk</c> with the <c>visit_dirty</c> visitor; false where Linux returns -EINVAL.</summary>
+    private bool DirtyWalk(ref ulong addr, ulong end, bool noClear, IIommuDirtyRecorder recorder, ulong table, int level)
+    {
+        int shift = LevelShift(level);
+        ulong mask = level == _startLevel ? _pgdIndexMask : _tableIndexMask;
+        ulong size = 1UL << shift;
+        for (ulong idx = (addr >> shift) & mask; idx <= mask && addr < end; idx++)
+        {
+            ulong ptep = table + (idx << 3);
+            ulong pte = ReadPte(ptep);
+            if (IsLeaf(pte, level))
+            {
+                // iopte_writeable_dirty: DBM set and AP[2] clear.
+                if ((pte & (ArmLpaePte.Dbm | ArmLpaePte.ApRdonly)) == ArmLpaePte.Dbm)
+                {
+                    recorder.Record(addr, size);
+                    if (!noClear)
+                    {
+                        SetBitAtomically(ptep, ArmLpaePte.ApRdonly);
+                    }
+                }
+
+                addr += size;
+                continue;
+            }
+
+            if (level == MaxLevels - 1 || (pte & ArmLpaePte.TypeMask) != ArmLpaePte.TypeTable)
+            {
+                return false;
+            }
+
+            if (!DirtyWalk(ref addr, end, noClear, recorder, PteToPaddr(pte), level + 1))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary><c>set_bit</c> on a PTE: atomic against the walker's hardware updates.</summary>
+    private void SetBitAtomically(ulong ptep, ulong bit)
+    {
+        ulong old = ReadPte(ptep);
+        while (true)
+        {
+            BusStatus s = _memory.CompareExchange64(ptep, old, old | bit, BusAccess.Cpu, out ulong found);
+            if (s != BusStatus.Ok)
+            {
+                ThrowBadTable(ptep, s);
+            }
+
+            if (found == old)
+            {
+                return;
+            }
+
+            old = found;
+        }
     }
 
     /// <summary><c>__arm_lpae_free_pgtable</c>: frees the subtree below a table, then the table.</summary>
