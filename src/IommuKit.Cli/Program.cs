@@ -19,6 +19,7 @@ public static class Program
         var root = new RootCommand("IommuKit: an executable model of the IOMMU / DMA-remapping stack.");
         root.Subcommands.Add(DtCommands.Create());
         DtIommusCommand.Attach(root);
+        root.Subcommands.Add(PteCommands.Create());
         return root;
     }
 }

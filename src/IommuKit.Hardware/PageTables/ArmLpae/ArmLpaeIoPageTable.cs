@@ -23,8 +23,7 @@ namespace IommuKit.Hardware.PageTables.ArmLpae;
 /// <para>Threading: lock-free like Linux. Tables are installed with compare-and-exchange (the loser
 /// frees its table); map and unmap of disjoint ranges and concurrent walks are safe. Overlapping
 /// map/unmap races are the caller's bug, as in the kernel.</para>
-/// <para>Not modelled: the ARM_MALI_LPAE format, <c>read_and_clear_dirty</c>, the debugfs
-/// <c>pgtable_walk</c>. WARNs are not reported (the NoWarn quirk is accepted and changes nothing
+/// <para>Not modelled: the ARM_MALI_LPAE format, the debugfs <c>pgtable_walk</c>. WARNs are not reported (the NoWarn quirk is accepted and changes nothing
 /// observable).</para>
 /// </remarks>
 public sealed class ArmLpaeIoPageTable
@@ -48,7 +47,15 @@ public sealed class ArmLpaeIoPageTable
     private readonly ulong _nsTable;
     private readonly ArmLpaeFormat _format;
     private readonly ArmLpaeQuirks _quirks;
+    private readonly int _startShift;
+    private readonly ulong _pgdIndexMask;
+    private readonly ulong _tableIndexMask;
     private ulong _pgdPa;
+
+    // The last prot seen by MapPages and its PTE bits, in one word so racing maps never pair a
+    // prot with another prot's bits: bits 63:58 the IommuProt, the rest the PTE attributes
+    // (which never use bits 63:56).
+    private ulong _protCache;
     private int _freed;
 
     private ArmLpaeIoPageTable(
@@ -72,6 +79,10 @@ public sealed class ArmLpaeIoPageTable
         _startLevel = startLevel;
         _pgdBits = pgdBits;
         _nsTable = (config.Quirks & ArmLpaeQuirks.ArmNs) != 0 ? ArmLpaePte.NsTable : 0;
+        _startShift = LevelShift(startLevel);
+        _pgdIndexMask = (1UL << pgdBits) - 1;
+        _tableIndexMask = (1UL << _bitsPerLevel) - 1;
+        _protCache = ProtCacheEntry(_format, _quirks, IommuProt.Read | IommuProt.Write | IommuProt.Cache);
     }
 
     /// <summary>The configuration after <c>arm_lpae_restrict_pgsizes</c> and the format's limits.</summary>
@@ -407,22 +418,31 @@ public sealed class ArmLpaeIoPageTable
             return PageTableStatus.Invalid;
         }
 
-        ulong pteProt = ArmLpaePte.ProtToPte(_format, _quirks, prot);
+        ulong cached = Volatile.Read(ref _protCache);
+        if ((int)(cached >> ProtCacheShift) != (int)prot)
+        {
+            cached = ProtCacheEntry(_format, _quirks, prot);
+            Volatile.Write(ref _protCache, cached);
+        }
+
+        ulong pteProt = cached & ((1UL << ProtCacheShift) - 1);
         int level = _startLevel;
+        int shift = _startShift;
+        ulong indexMask = _pgdIndexMask;
         ulong table = _pgdPa;
         while (true)
         {
-            int shift = LevelShift(level);
-            ulong index = Index(iova, level, shift);
+            ulong index = (iova >> shift) & indexMask;
             ulong ptep = table + (index << 3);
             if (pgsize == 1UL << shift)
             {
-                ulong maxEntries = (ulong)(_ptesPerTable - ((int)index & (_ptesPerTable - 1)));
+                // arm_lpae_max_entries: stay within this table page (a concatenated PGD counts per page).
+                ulong maxEntries = (ulong)_ptesPerTable - (index & (ulong)(_ptesPerTable - 1));
                 int num = (int)Math.Min(pgcount, maxEntries);
-                PageTableStatus s = InitPtes(iova, paddr, pteProt, level, num, ptep, table);
+                PageTableStatus s = InitPtes(iova, paddr, pteProt, level, num, ptep, table, shift);
                 if (s == PageTableStatus.Ok)
                 {
-                    mapped += (ulong)num * pgsize;
+                    mapped = (ulong)num * pgsize;
                 }
 
                 return s;
@@ -449,6 +469,8 @@ public sealed class ArmLpaeIoPageTable
                 else
                 {
                     table = newTable;
+                    shift -= _bitsPerLevel;
+                    indexMask = _tableIndexMask;
                     level++;
                     continue;
                 }
@@ -458,12 +480,14 @@ public sealed class ArmLpaeIoPageTable
                 SyncPtes(ptep, 1);
             }
 
-            if (IsLeaf(pte, level))
+            if ((pte & ArmLpaePte.TypeMask) == ArmLpaePte.TypeBlock)
             {
-                return PageTableStatus.Exists; // an unmap is required first
+                return PageTableStatus.Exists; // a leaf on the way: an unmap is required first
             }
 
-            table = ArmLpaePte.PteToPaddr(pte, _granuleShift);
+            table = PteToPaddr(pte);
+            shift -= _bitsPerLevel;
+            indexMask = _tableIndexMask;
             level++;
         }
     }
@@ -496,7 +520,7 @@ public sealed class ArmLpaeIoPageTable
             return 0;
         }
 
-        return Unmap(gather, iova, pgsize, pgcount, _startLevel, _pgdPa);
+        return Unmap(gather, iova, pgsize, pgcount, _startLevel, _pgdPa, _startShift, _pgdIndexMask);
     }
 
     /// <summary>
@@ -507,24 +531,54 @@ public sealed class ArmLpaeIoPageTable
     {
         ThrowIfFreed();
         int level = _startLevel;
+        int shift = _startShift;
+        ulong indexMask = _pgdIndexMask;
         ulong table = _pgdPa;
         while (true)
         {
-            int shift = LevelShift(level);
-            ulong pte = ReadPte(table + (Index(iova, level, shift) << 3));
-            if (IsLeaf(pte, level))
+            ulong pte = ReadPte(table + (((iova >> shift) & indexMask) << 3));
+            ulong type = pte & ArmLpaePte.TypeMask;
+            if (level == MaxLevels - 1)
             {
-                return ArmLpaePte.PteToPaddr(pte, _granuleShift) | (iova & ((1UL << shift) - 1));
+                return type == ArmLpaePte.TypePage ? PteToPaddr(pte) | (iova & ((1UL << shift) - 1)) : 0;
             }
 
-            if (level == MaxLevels - 1 || (pte & ArmLpaePte.TypeMask) != ArmLpaePte.TypeTable)
+            if (type == ArmLpaePte.TypeBlock)
+            {
+                return PteToPaddr(pte) | (iova & ((1UL << shift) - 1));
+            }
+
+            if (type != ArmLpaePte.TypeTable)
             {
                 return 0;
             }
 
-            table = ArmLpaePte.PteToPaddr(pte, _granuleShift);
+            table = PteToPaddr(pte);
+            shift -= _bitsPerLevel;
+            indexMask = _tableIndexMask;
             level++;
         }
+    }
+
+    /// <summary>
+    /// <c>arm_lpae_read_and_clear_dirty</c> (ARM_64_LPAE_S1 with the HD quirk): walks
+    /// [<paramref name="iova"/>, +<paramref name="size"/>), records every leaf that is
+    /// writable-dirty (DBM = 1, AP[2] = 0) and, unless <paramref name="noClear"/>, makes it
+    /// writable-clean again by setting AP[2] atomically. As in Linux the walk stops with
+    /// <see cref="PageTableStatus.Invalid"/> at an unmapped entry, and no cache maintenance follows
+    /// the update. The caller flushes the TLB afterwards.
+    /// </summary>
+    public PageTableStatus ReadAndClearDirty(ulong iova, ulong size, bool noClear, IIommuDirtyRecorder recorder)
+    {
+        ArgumentNullException.ThrowIfNull(recorder);
+        ThrowIfFreed();
+        if (size == 0 || ((iova + size - 1) & ~((1UL << _ias) - 1)) != 0 || _format != ArmLpaeFormat.Arm64LpaeS1)
+        {
+            return PageTableStatus.Invalid;
+        }
+
+        ulong addr = iova;
+        return DirtyWalk(ref addr, iova + size, noClear, recorder, _pgdPa, _startLevel) ? PageTableStatus.Ok : PageTableStatus.Invalid;
     }
 
     /// <summary>
@@ -544,22 +598,15 @@ public sealed class ArmLpaeIoPageTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int LevelShift(int level) => ((MaxLevels - level) * _bitsPerLevel) + 3;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong Index(ulong iova, int level, int shift)
-    {
-        int bits = level == _startLevel ? _pgdBits : _bitsPerLevel;
-        return (iova >> shift) & ((1UL << bits) - 1);
-    }
-
     /// <summary><c>iopte_leaf</c>: a page at level 3, a block above.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsLeaf(ulong pte, int level) =>
         (pte & ArmLpaePte.TypeMask) == (level == MaxLevels - 1 ? ArmLpaePte.TypePage : ArmLpaePte.TypeBlock);
 
     /// <summary><c>arm_lpae_init_pte</c>: checks the slots, frees tables a block replaces, writes the leaves.</summary>
-    private PageTableStatus InitPtes(ulong iova, ulong paddr, ulong prot, int level, int num, ulong ptep, ulong table)
+    private PageTableStatus InitPtes(ulong iova, ulong paddr, ulong prot, int level, int num, ulong ptep, ulong table, int shift)
     {
-        ulong size = 1UL << LevelShift(level);
+        ulong size = 1UL << shift;
         for (int i = 0; i < num; i++)
         {
             ulong pte = ReadPte(ptep + ((ulong)i << 3));
@@ -571,7 +618,7 @@ public sealed class ArmLpaeIoPageTable
             if ((pte & ArmLpaePte.TypeMask) == ArmLpaePte.TypeTable)
             {
                 // Unmap and free the old table before overwriting it with a block entry.
-                if (Unmap(null, iova + ((ulong)i * size), size, 1, level, table) != size)
+                if (Unmap(null, iova + ((ulong)i * size), size, 1, level, table, shift, level == _startLevel ? _pgdIndexMask : _tableIndexMask) != size)
                 {
                     return PageTableStatus.Invalid;
                 }
@@ -618,13 +665,12 @@ public sealed class ArmLpaeIoPageTable
         return old;
     }
 
-    /// <summary><c>__arm_lpae_unmap</c>, iteratively.</summary>
-    private ulong Unmap(IotlbGather? gather, ulong iova, ulong size, ulong pgcount, int level, ulong table)
+    /// <summary><c>__arm_lpae_unmap</c>, iteratively, from the table at <paramref name="level"/>.</summary>
+    private ulong Unmap(IotlbGather? gather, ulong iova, ulong size, ulong pgcount, int level, ulong table, int shift, ulong indexMask)
     {
         while (level < MaxLevels)
         {
-            int shift = LevelShift(level);
-            ulong index = Index(iova, level, shift);
+            ulong index = (iova >> shift) & indexMask;
             ulong ptep = table + (index << 3);
             ulong pte = ReadPte(ptep);
             if (pte == 0)
@@ -634,22 +680,27 @@ public sealed class ArmLpaeIoPageTable
 
             if (size == 1UL << shift)
             {
-                ulong maxEntries = (ulong)(_ptesPerTable - ((int)index & (_ptesPerTable - 1)));
+                ulong maxEntries = (ulong)_ptesPerTable - (index & (ulong)(_ptesPerTable - 1));
                 int num = (int)Math.Min(pgcount, maxEntries);
                 int i = 0;
-                for (; i < num; i++)
+                while (true)
                 {
-                    ulong p = ReadPte(ptep + ((ulong)i << 3));
-                    if (p == 0)
-                    {
-                        break; // WARN: a hole inside the range
-                    }
-
-                    if (!IsLeaf(p, level))
+                    if (!IsLeaf(pte, level))
                     {
                         ClearPtes(ptep + ((ulong)i << 3), 1);
                         _flushOps.TlbFlushWalk(iova + ((ulong)i * size), size, _granule);
-                        FreePgtable(level + 1, ArmLpaePte.PteToPaddr(p, _granuleShift));
+                        FreePgtable(level + 1, PteToPaddr(pte));
+                    }
+
+                    if (++i == num)
+                    {
+                        break;
+                    }
+
+                    pte = ReadPte(ptep + ((ulong)i << 3));
+                    if (pte == 0)
+                    {
+                        break; // WARN: a hole inside the range
                     }
                 }
 
@@ -670,11 +721,74 @@ public sealed class ArmLpaeIoPageTable
                 return 0; // WARN: "Unmap of a partial large IOPTE is not allowed"
             }
 
-            table = ArmLpaePte.PteToPaddr(pte, _granuleShift);
+            table = PteToPaddr(pte);
+            shift -= _bitsPerLevel;
+            indexMask = _tableIndexMask;
             level++;
         }
 
         return 0;
+    }
+
+    /// <summary><c>__arm_lpae_iopte_walk</c> with the <c>visit_dirty</c> visitor; false where Linux returns -EINVAL.</summary>
+    private bool DirtyWalk(ref ulong addr, ulong end, bool noClear, IIommuDirtyRecorder recorder, ulong table, int level)
+    {
+        int shift = LevelShift(level);
+        ulong mask = level == _startLevel ? _pgdIndexMask : _tableIndexMask;
+        ulong size = 1UL << shift;
+        for (ulong idx = (addr >> shift) & mask; idx <= mask && addr < end; idx++)
+        {
+            ulong ptep = table + (idx << 3);
+            ulong pte = ReadPte(ptep);
+            if (IsLeaf(pte, level))
+            {
+                // iopte_writeable_dirty: DBM set and AP[2] clear.
+                if ((pte & (ArmLpaePte.Dbm | ArmLpaePte.ApRdonly)) == ArmLpaePte.Dbm)
+                {
+                    recorder.Record(addr, size);
+                    if (!noClear)
+                    {
+                        SetBitAtomically(ptep, ArmLpaePte.ApRdonly);
+                    }
+                }
+
+                addr += size;
+                continue;
+            }
+
+            if (level == MaxLevels - 1 || (pte & ArmLpaePte.TypeMask) != ArmLpaePte.TypeTable)
+            {
+                return false;
+            }
+
+            if (!DirtyWalk(ref addr, end, noClear, recorder, PteToPaddr(pte), level + 1))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary><c>set_bit</c> on a PTE: atomic against the walker's hardware updates.</summary>
+    private void SetBitAtomically(ulong ptep, ulong bit)
+    {
+        ulong old = ReadPte(ptep);
+        while (true)
+        {
+            BusStatus s = _memory.CompareExchange64(ptep, old, old | bit, BusAccess.Cpu, out ulong found);
+            if (s != BusStatus.Ok)
+            {
+                ThrowBadTable(ptep, s);
+            }
+
+            if (found == old)
+            {
+                return;
+            }
+
+            old = found;
+        }
     }
 
     /// <summary><c>__arm_lpae_free_pgtable</c>: frees the subtree below a table, then the table.</summary>
@@ -692,12 +806,18 @@ public sealed class ArmLpaeIoPageTable
                     continue;
                 }
 
-                FreePgtable(level + 1, ArmLpaePte.PteToPaddr(pte, _granuleShift));
+                FreePgtable(level + 1, PteToPaddr(pte));
             }
         }
 
         FreeTable(table, tableSize);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong PteToPaddr(ulong pte) => ArmLpaePte.PteToPaddr(pte, _granuleShift);
+
+    private static ulong ProtCacheEntry(ArmLpaeFormat format, ArmLpaeQuirks quirks, IommuProt prot) =>
+        ((ulong)(uint)prot << ProtCacheShift) | ArmLpaePte.ProtToPte(format, quirks, prot);
 
     private bool TryAllocTable(ulong size, out ulong pa)
     {
@@ -741,6 +861,7 @@ public sealed class ArmLpaeIoPageTable
     }
 
     /// <summary><c>__arm_lpae_clear_pte</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ClearPtes(ulong ptep, int num)
     {
         for (int i = 0; i < num; i++)
@@ -777,4 +898,5 @@ public sealed class ArmLpaeIoPageTable
     private const ulong SZ512M = 1UL << 29;
     private const ulong SZ1G = 1UL << 30;
     private const int MaxConcatPages = 16;
+    private const int ProtCacheShift = 58;
 }
