@@ -48,7 +48,15 @@ public sealed class ArmLpaeIoPageTable
     private readonly ulong _nsTable;
     private readonly ArmLpaeFormat _format;
     private readonly ArmLpaeQuirks _quirks;
+    private readonly int _startShift;
+    private readonly ulong _pgdIndexMask;
+    private readonly ulong _tableIndexMask;
     private ulong _pgdPa;
+
+    // The last prot seen by MapPages and its PTE bits, in one word so racing maps never pair a
+    // prot with another prot's bits: bits 63:58 the IommuProt, the rest the PTE attributes
+    // (which never use bits 63:56).
+    private ulong _protCache;
     private int _freed;
 
     private ArmLpaeIoPageTable(
@@ -72,6 +80,10 @@ public sealed class ArmLpaeIoPageTable
         _startLevel = startLevel;
         _pgdBits = pgdBits;
         _nsTable = (config.Quirks & ArmLpaeQuirks.ArmNs) != 0 ? ArmLpaePte.NsTable : 0;
+        _startShift = LevelShift(startLevel);
+        _pgdIndexMask = (1UL << pgdBits) - 1;
+        _tableIndexMask = (1UL << _bitsPerLevel) - 1;
+        _protCache = ProtCacheEntry(_format, _quirks, IommuProt.Read | IommuProt.Write | IommuProt.Cache);
     }
 
     /// <summary>The configuration after <c>arm_lpae_restrict_pgsizes</c> and the format's limits.</summary>
@@ -407,22 +419,31 @@ public sealed class ArmLpaeIoPageTable
             return PageTableStatus.Invalid;
         }
 
-        ulong pteProt = ArmLpaePte.ProtToPte(_format, _quirks, prot);
+        ulong cached = Volatile.Read(ref _protCache);
+        if ((int)(cached >> ProtCacheShift) != (int)prot)
+        {
+            cached = ProtCacheEntry(_format, _quirks, prot);
+            Volatile.Write(ref _protCache, cached);
+        }
+
+        ulong pteProt = cached & ((1UL << ProtCacheShift) - 1);
         int level = _startLevel;
+        int shift = _startShift;
+        ulong indexMask = _pgdIndexMask;
         ulong table = _pgdPa;
         while (true)
         {
-            int shift = LevelShift(level);
-            ulong index = Index(iova, level, shift);
+            ulong index = (iova >> shift) & indexMask;
             ulong ptep = table + (index << 3);
             if (pgsize == 1UL << shift)
             {
-                ulong maxEntries = (ulong)(_ptesPerTable - ((int)index & (_ptesPerTable - 1)));
+                // arm_lpae_max_entries: stay within this table page (a concatenated PGD counts per page).
+                ulong maxEntries = (ulong)_ptesPerTable - (index & (ulong)(_ptesPerTable - 1));
                 int num = (int)Math.Min(pgcount, maxEntries);
-                PageTableStatus s = InitPtes(iova, paddr, pteProt, level, num, ptep, table);
+                PageTableStatus s = InitPtes(iova, paddr, pteProt, level, num, ptep, table, shift);
                 if (s == PageTableStatus.Ok)
                 {
-                    mapped += (ulong)num * pgsize;
+                    mapped = (ulong)num * pgsize;
                 }
 
                 return s;
@@ -449,6 +470,8 @@ public sealed class ArmLpaeIoPageTable
                 else
                 {
                     table = newTable;
+                    shift -= _bitsPerLevel;
+                    indexMask = _tableIndexMask;
                     level++;
                     continue;
                 }
@@ -458,12 +481,14 @@ public sealed class ArmLpaeIoPageTable
                 SyncPtes(ptep, 1);
             }
 
-            if (IsLeaf(pte, level))
+            if ((pte & ArmLpaePte.TypeMask) == ArmLpaePte.TypeBlock)
             {
-                return PageTableStatus.Exists; // an unmap is required first
+                return PageTableStatus.Exists; // a leaf on the way: an unmap is required first
             }
 
-            table = ArmLpaePte.PteToPaddr(pte, _granuleShift);
+            table = PteToPaddr(pte);
+            shift -= _bitsPerLevel;
+            indexMask = _tableIndexMask;
             level++;
         }
     }
@@ -496,7 +521,7 @@ public sealed class ArmLpaeIoPageTable
             return 0;
         }
 
-        return Unmap(gather, iova, pgsize, pgcount, _startLevel, _pgdPa);
+        return Unmap(gather, iova, pgsize, pgcount, _startLevel, _pgdPa, _startShift, _pgdIndexMask);
     }
 
     /// <summary>
@@ -507,22 +532,31 @@ public sealed class ArmLpaeIoPageTable
     {
         ThrowIfFreed();
         int level = _startLevel;
+        int shift = _startShift;
+        ulong indexMask = _pgdIndexMask;
         ulong table = _pgdPa;
         while (true)
         {
-            int shift = LevelShift(level);
-            ulong pte = ReadPte(table + (Index(iova, level, shift) << 3));
-            if (IsLeaf(pte, level))
+            ulong pte = ReadPte(table + (((iova >> shift) & indexMask) << 3));
+            ulong type = pte & ArmLpaePte.TypeMask;
+            if (level == MaxLevels - 1)
             {
-                return ArmLpaePte.PteToPaddr(pte, _granuleShift) | (iova & ((1UL << shift) - 1));
+                return type == ArmLpaePte.TypePage ? PteToPaddr(pte) | (iova & ((1UL << shift) - 1)) : 0;
             }
 
-            if (level == MaxLevels - 1 || (pte & ArmLpaePte.TypeMask) != ArmLpaePte.TypeTable)
+            if (type == ArmLpaePte.TypeBlock)
+            {
+                return PteToPaddr(pte) | (iova & ((1UL << shift) - 1));
+            }
+
+            if (type != ArmLpaePte.TypeTable)
             {
                 return 0;
             }
 
-            table = ArmLpaePte.PteToPaddr(pte, _granuleShift);
+            table = PteToPaddr(pte);
+            shift -= _bitsPerLevel;
+            indexMask = _tableIndexMask;
             level++;
         }
     }
@@ -544,22 +578,15 @@ public sealed class ArmLpaeIoPageTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int LevelShift(int level) => ((MaxLevels - level) * _bitsPerLevel) + 3;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong Index(ulong iova, int level, int shift)
-    {
-        int bits = level == _startLevel ? _pgdBits : _bitsPerLevel;
-        return (iova >> shift) & ((1UL << bits) - 1);
-    }
-
     /// <summary><c>iopte_leaf</c>: a page at level 3, a block above.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsLeaf(ulong pte, int level) =>
         (pte & ArmLpaePte.TypeMask) == (level == MaxLevels - 1 ? ArmLpaePte.TypePage : ArmLpaePte.TypeBlock);
 
     /// <summary><c>arm_lpae_init_pte</c>: checks the slots, frees tables a block replaces, writes the leaves.</summary>
-    private PageTableStatus InitPtes(ulong iova, ulong paddr, ulong prot, int level, int num, ulong ptep, ulong table)
+    private PageTableStatus InitPtes(ulong iova, ulong paddr, ulong prot, int level, int num, ulong ptep, ulong table, int shift)
     {
-        ulong size = 1UL << LevelShift(level);
+        ulong size = 1UL << shift;
         for (int i = 0; i < num; i++)
         {
             ulong pte = ReadPte(ptep + ((ulong)i << 3));
@@ -571,7 +598,7 @@ public sealed class ArmLpaeIoPageTable
             if ((pte & ArmLpaePte.TypeMask) == ArmLpaePte.TypeTable)
             {
                 // Unmap and free the old table before overwriting it with a block entry.
-                if (Unmap(null, iova + ((ulong)i * size), size, 1, level, table) != size)
+                if (Unmap(null, iova + ((ulong)i * size), size, 1, level, table, shift, level == _startLevel ? _pgdIndexMask : _tableIndexMask) != size)
                 {
                     return PageTableStatus.Invalid;
                 }
@@ -618,13 +645,12 @@ public sealed class ArmLpaeIoPageTable
         return old;
     }
 
-    /// <summary><c>__arm_lpae_unmap</c>, iteratively.</summary>
-    private ulong Unmap(IotlbGather? gather, ulong iova, ulong size, ulong pgcount, int level, ulong table)
+    /// <summary><c>__arm_lpae_unmap</c>, iteratively, from the table at <paramref name="level"/>.</summary>
+    private ulong Unmap(IotlbGather? gather, ulong iova, ulong size, ulong pgcount, int level, ulong table, int shift, ulong indexMask)
     {
         while (level < MaxLevels)
         {
-            int shift = LevelShift(level);
-            ulong index = Index(iova, level, shift);
+            ulong index = (iova >> shift) & indexMask;
             ulong ptep = table + (index << 3);
             ulong pte = ReadPte(ptep);
             if (pte == 0)
@@ -634,22 +660,27 @@ public sealed class ArmLpaeIoPageTable
 
             if (size == 1UL << shift)
             {
-                ulong maxEntries = (ulong)(_ptesPerTable - ((int)index & (_ptesPerTable - 1)));
+                ulong maxEntries = (ulong)_ptesPerTable - (index & (ulong)(_ptesPerTable - 1));
                 int num = (int)Math.Min(pgcount, maxEntries);
                 int i = 0;
-                for (; i < num; i++)
+                while (true)
                 {
-                    ulong p = ReadPte(ptep + ((ulong)i << 3));
-                    if (p == 0)
-                    {
-                        break; // WARN: a hole inside the range
-                    }
-
-                    if (!IsLeaf(p, level))
+                    if (!IsLeaf(pte, level))
                     {
                         ClearPtes(ptep + ((ulong)i << 3), 1);
                         _flushOps.TlbFlushWalk(iova + ((ulong)i * size), size, _granule);
-                        FreePgtable(level + 1, ArmLpaePte.PteToPaddr(p, _granuleShift));
+                        FreePgtable(level + 1, PteToPaddr(pte));
+                    }
+
+                    if (++i == num)
+                    {
+                        break;
+                    }
+
+                    pte = ReadPte(ptep + ((ulong)i << 3));
+                    if (pte == 0)
+                    {
+                        break; // WARN: a hole inside the range
                     }
                 }
 
@@ -670,7 +701,9 @@ public sealed class ArmLpaeIoPageTable
                 return 0; // WARN: "Unmap of a partial large IOPTE is not allowed"
             }
 
-            table = ArmLpaePte.PteToPaddr(pte, _granuleShift);
+            table = PteToPaddr(pte);
+            shift -= _bitsPerLevel;
+            indexMask = _tableIndexMask;
             level++;
         }
 
@@ -692,12 +725,18 @@ public sealed class ArmLpaeIoPageTable
                     continue;
                 }
 
-                FreePgtable(level + 1, ArmLpaePte.PteToPaddr(pte, _granuleShift));
+                FreePgtable(level + 1, PteToPaddr(pte));
             }
         }
 
         FreeTable(table, tableSize);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong PteToPaddr(ulong pte) => ArmLpaePte.PteToPaddr(pte, _granuleShift);
+
+    private static ulong ProtCacheEntry(ArmLpaeFormat format, ArmLpaeQuirks quirks, IommuProt prot) =>
+        ((ulong)(uint)prot << ProtCacheShift) | ArmLpaePte.ProtToPte(format, quirks, prot);
 
     private bool TryAllocTable(ulong size, out ulong pa)
     {
@@ -741,6 +780,7 @@ public sealed class ArmLpaeIoPageTable
     }
 
     /// <summary><c>__arm_lpae_clear_pte</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ClearPtes(ulong ptep, int num)
     {
         for (int i = 0; i < num; i++)
@@ -777,4 +817,5 @@ public sealed class ArmLpaeIoPageTable
     private const ulong SZ512M = 1UL << 29;
     private const ulong SZ1G = 1UL << 30;
     private const int MaxConcatPages = 16;
+    private const int ProtCacheShift = 58;
 }

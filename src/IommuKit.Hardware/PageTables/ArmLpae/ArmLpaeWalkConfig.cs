@@ -14,20 +14,70 @@ namespace IommuKit.Hardware.PageTables.ArmLpae;
 /// </remarks>
 public readonly record struct ArmLpaeWalkConfig
 {
+    // Geometry derived once when the fields are set, for the walker's hot path:
+    // bit 0 valid, bits 8..13 the start level's index shift, bits 16..21 the start level's index bits.
+    private readonly ulong _derived;
+    private readonly int _stage;
+    private readonly int _granuleShift;
+    private readonly int _inputSize;
+    private readonly int _outputSize;
+    private readonly int _startLevel;
+    private readonly bool _aarch64;
+
     /// <summary>1 or 2.</summary>
-    public int Stage { get; init; }
+    public int Stage
+    {
+        get => _stage;
+        init
+        {
+            _stage = value;
+            _derived = Derive(_stage, _granuleShift, _inputSize, _outputSize, _startLevel, _aarch64);
+        }
+    }
 
     /// <summary>12 (4K), 14 (16K) or 16 (64K).</summary>
-    public int GranuleShift { get; init; }
+    public int GranuleShift
+    {
+        get => _granuleShift;
+        init
+        {
+            _granuleShift = value;
+            _derived = Derive(_stage, _granuleShift, _inputSize, _outputSize, _startLevel, _aarch64);
+        }
+    }
 
     /// <summary>Input address size in bits (64 − T0SZ).</summary>
-    public int InputSize { get; init; }
+    public int InputSize
+    {
+        get => _inputSize;
+        init
+        {
+            _inputSize = value;
+            _derived = Derive(_stage, _granuleShift, _inputSize, _outputSize, _startLevel, _aarch64);
+        }
+    }
 
     /// <summary>Output address size in bits (from IPS / PS).</summary>
-    public int OutputSize { get; init; }
+    public int OutputSize
+    {
+        get => _outputSize;
+        init
+        {
+            _outputSize = value;
+            _derived = Derive(_stage, _granuleShift, _inputSize, _outputSize, _startLevel, _aarch64);
+        }
+    }
 
     /// <summary>The level of the first lookup, 0–3; at stage 2 the start table may be up to 16 concatenated tables.</summary>
-    public int StartLevel { get; init; }
+    public int StartLevel
+    {
+        get => _startLevel;
+        init
+        {
+            _startLevel = value;
+            _derived = Derive(_stage, _granuleShift, _inputSize, _outputSize, _startLevel, _aarch64);
+        }
+    }
 
     /// <summary>Physical address of the start table (for a nested walk's stage 1: an IPA).</summary>
     public ulong TableBase { get; init; }
@@ -36,7 +86,15 @@ public readonly record struct ArmLpaeWalkConfig
     public BusAccess WalkAccess { get; init; }
 
     /// <summary>VMSAv8-64 (true) or AArch32 LPAE (false: 4K only, 40-bit output, XN applies to all privilege levels).</summary>
-    public bool Aarch64 { get; init; }
+    public bool Aarch64
+    {
+        get => _aarch64;
+        init
+        {
+            _aarch64 = value;
+            _derived = Derive(_stage, _granuleShift, _inputSize, _outputSize, _startLevel, _aarch64);
+        }
+    }
 
     /// <summary>HA: hardware sets the access flag instead of faulting.</summary>
     public bool HardwareAccessFlag { get; init; }
@@ -57,38 +115,44 @@ public readonly record struct ArmLpaeWalkConfig
     public int StartTableEntries => StartIndexBits is > 0 and <= 30 ? 1 << StartIndexBits : 0;
 
     /// <summary>True if the fields describe a walk the architecture defines.</summary>
-    public bool IsValid
-    {
-        get
-        {
-            if ((Stage != 1 && Stage != 2) || (GranuleShift != 12 && GranuleShift != 14 && GranuleShift != 16))
-            {
-                return false;
-            }
+    public bool IsValid => (_derived & 1) != 0;
 
-            if (!Aarch64 && GranuleShift != 12)
-            {
-                return false;
-            }
+    /// <summary>Index shift of the start level (hot path).</summary>
+    internal int StartShift => (int)(_derived >> 8) & 0x3F;
 
-            int maxSize = GranuleShift == 16 ? 52 : 48;
-            if (InputSize <= GranuleShift || InputSize > maxSize || OutputSize < 32 || OutputSize > maxSize)
-            {
-                return false;
-            }
-
-            if (StartLevel is < 0 or > 3)
-            {
-                return false;
-            }
-
-            // Stage 1 uses a single start table; stage 2 may concatenate up to 16.
-            int bits = StartIndexBits;
-            return bits >= 1 && bits <= BitsPerLevel + (Stage == 2 ? 4 : 0);
-        }
-    }
+    /// <summary>Index bits of the start table (hot path).</summary>
+    internal int StartBits => (int)(_derived >> 16) & 0x3F;
 
     private int StartIndexBits => InputSize - LevelShift(StartLevel, GranuleShift);
+
+    private static ulong Derive(int stage, int granuleShift, int inputSize, int outputSize, int startLevel, bool aarch64)
+    {
+        if ((stage != 1 && stage != 2) || (granuleShift != 12 && granuleShift != 14 && granuleShift != 16))
+        {
+            return 0;
+        }
+
+        if (!aarch64 && (granuleShift != 12 || outputSize > 40))
+        {
+            return 0;
+        }
+
+        int maxSize = granuleShift == 16 ? 52 : 48;
+        if (inputSize <= granuleShift || inputSize > maxSize || outputSize < 32 || outputSize > maxSize || startLevel is < 0 or > 3)
+        {
+            return 0;
+        }
+
+        // Stage 1 uses a single start table; stage 2 may concatenate up to 16.
+        int shift = LevelShift(startLevel, granuleShift);
+        int bits = inputSize - shift;
+        if (bits < 1 || bits > granuleShift - 3 + (stage == 2 ? 4 : 0))
+        {
+            return 0;
+        }
+
+        return 1 | ((ulong)shift << 8) | ((ulong)bits << 16);
+    }
 
     /// <summary>The address bit where level <paramref name="level"/>'s index starts: (4 − level) × (granule shift − 3) + 3.</summary>
     public static int LevelShift(int level, int granuleShift) => ((4 - level) * (granuleShift - 3)) + 3;

@@ -16,7 +16,11 @@ namespace IommuKit.Hardware.PageTables.ArmLpae;
 /// 0b01 at level 3, block not allowed at the level), address size (next-table or output address
 /// beyond <see cref="ArmLpaeWalkConfig.OutputSize"/>), access flag, permission. An input address
 /// beyond <see cref="ArmLpaeWalkConfig.InputSize"/> is a level-0 translation fault, as the Arm ARM
-/// specifies for both stages (AArch64.VAIsOutOfRange / IPAIsOutOfRange).</para>
+/// specifies for both stages (AArch64.VAIsOutOfRange / IPAIsOutOfRange); a table base beyond the
+/// output size is a level-0 address-size fault.</para>
+/// <para>Permissions follow the PE's rules: an instruction fetch needs execute permission only;
+/// memory writable by unprivileged accesses is never privileged-executable; APTable, UXNTable and
+/// PXNTable limit the levels below unless hierarchical permissions are disabled.</para>
 /// <para>Not modelled: FEAT_LPA2 (52-bit with 4K/16K), FEAT_XNX (stage-2 XN[0]), FEAT_TTST,
 /// the contiguous hint as a TLB grouping (reported only), TTBR0/TTBR1 selection (the caller
 /// picks the table and passes the address within the regime).</para>
@@ -29,7 +33,8 @@ public static class ArmLpaeWalker
     public static void Walk(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong inputAddress, ArmLpaeAccess access, out ArmLpaeWalkResult result)
     {
         ArgumentNullException.ThrowIfNull(memory);
-        WalkStage(memory, in cfg, in cfg, nested: false, inputAddress, access, out result);
+        var direct = default(DirectFetch);
+        WalkStage(memory, in cfg, ref direct, inputAddress, access, out result);
     }
 
     /// <summary>
@@ -40,7 +45,8 @@ public static class ArmLpaeWalker
     public static void WalkNested(PhysicalMemory memory, in ArmLpaeWalkConfig s1, in ArmLpaeWalkConfig s2, ulong inputAddress, ArmLpaeAccess access, out ArmLpaeWalkResult result)
     {
         ArgumentNullException.ThrowIfNull(memory);
-        WalkStage(memory, in s1, in s2, nested: true, inputAddress, access, out ArmLpaeWalkResult r1);
+        var viaStage2 = new Stage2Fetch(s2);
+        WalkStage(memory, in s1, ref viaStage2, inputAddress, access, out ArmLpaeWalkResult r1);
         if (!r1.IsOk)
         {
             result = r1;
@@ -48,7 +54,8 @@ public static class ArmLpaeWalker
         }
 
         ulong ipa = r1.OutputAddress;
-        WalkStage(memory, in s2, in s2, nested: false, ipa, access, out ArmLpaeWalkResult r2);
+        var direct = default(DirectFetch);
+        WalkStage(memory, in s2, ref direct, ipa, access, out ArmLpaeWalkResult r2);
         if (!r2.IsOk)
         {
             result = new ArmLpaeWalkResult
@@ -108,277 +115,346 @@ public static class ArmLpaeWalker
         return granuleShift == 16 ? pa | ((descriptor & 0xF000) << 36) : pa;
     }
 
-    private static void WalkStage(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, in ArmLpaeWalkConfig s2, bool nested, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
+    /// <summary>
+    /// One stage's walk. <typeparamref name="TFetch"/> turns a descriptor's address into the PA to
+    /// read (identity, or a stage-2 translation for a nested walk's stage 1); as a struct type
+    /// argument it is specialised away.
+    /// </summary>
+    private static void WalkStage<TFetch>(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ref TFetch fetch, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
+        where TFetch : struct, IDescriptorFetch
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            if (!Descend(memory, in cfg, ref fetch, ia, out Leaf leaf, out result))
+            {
+                return;
+            }
+
+            if (Permit(memory, in cfg, ref fetch, ia, access, ref leaf, attempt, out result))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Walks the tables down to the leaf. Returns false with <paramref name="fault"/> set for a
+    /// fault on the way (or a leaf the translation, block or address-size checks reject).
+    /// </summary>
+    private static bool Descend<TFetch>(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ref TFetch fetch, ulong ia, out Leaf leaf, out ArmLpaeWalkResult fault)
+        where TFetch : struct, IDescriptorFetch
     {
         int stage = cfg.Stage;
-        if (!cfg.IsValid || (cfg.InputSize < 64 && (ia >> cfg.InputSize) != 0))
+        int inputSize = cfg.InputSize;
+        if (!cfg.IsValid || (ia >> inputSize) != 0)
         {
-            result = Fault(ArmLpaeFault.Translation, 0, stage, 0, stage == 2 ? ia : 0);
-            return;
+            leaf = default;
+            SetFault(out fault, ArmLpaeFault.Translation, 0, stage, 0, stage == 2 ? ia : 0);
+            return false;
         }
 
         int g = cfg.GranuleShift;
         int bpl = g - 3;
         int oas = cfg.OutputSize;
-        int startLevel = cfg.StartLevel;
-        int startBits = cfg.InputSize - ArmLpaeWalkConfig.LevelShift(startLevel, g);
-        int startAlign = Math.Max(startBits + 3, 6);
-        ulong startBase = cfg.TableBase & ~((1UL << startAlign) - 1);
-        if ((startBase >> oas) != 0)
+        int shift = cfg.StartShift;
+        int startBits = cfg.StartBits;
+        ulong table = cfg.TableBase & ~((1UL << Math.Max(startBits + 3, 6)) - 1);
+        if ((table >> oas) != 0)
         {
-            result = Fault(ArmLpaeFault.AddressSize, 0, stage, 0, stage == 2 ? ia : 0);
-            return;
+            leaf = default;
+            SetFault(out fault, ArmLpaeFault.AddressSize, 0, stage, 0, stage == 2 ? ia : 0);
+            return false;
         }
 
-        for (int attempt = 0; ; attempt++)
+        ulong addrMask = ArmLpaePte.AddrMask & ~((1UL << g) - 1);
+        BusAccess walkAccess = cfg.WalkAccess;
+        int level = cfg.StartLevel;
+        ulong indexMask = (1UL << startBits) - 1;
+        ulong tableAttrs = 0; // OR of the table descriptors on the path (NSTable, APTable, UXN/PXNTable)
+        ulong desc;
+        ulong descPa;
+        while (true)
         {
-            int level = startLevel;
-            int indexBits = startBits;
-            ulong tableBase = startBase;
-            ulong apTable = 0;
-            bool uxnTable = false;
-            bool pxnTable = false;
-            bool nsTable = false;
-            ulong desc;
-            ulong descPa;
-            bool s2Writable = true;
-            while (true)
+            ulong descAddr = table + (((ia >> shift) & indexMask) << 3);
+            if (!fetch.Translate(memory, descAddr, out descPa, out fault))
             {
-                int shift = ((4 - level) * bpl) + 3;
-                ulong descAddr = tableBase + (((ia >> shift) & ((1UL << indexBits) - 1)) << 3);
-                descPa = descAddr;
-                if (nested)
-                {
-                    WalkStage(memory, in s2, in s2, nested: false, descAddr, ArmLpaeAccess.Read, out ArmLpaeWalkResult t);
-                    if (!t.IsOk)
-                    {
-                        result = new ArmLpaeWalkResult
-                        {
-                            Fault = t.Fault,
-                            Level = t.Level,
-                            Stage = 2,
-                            FaultOnTableFetch = true,
-                            Descriptor = t.Descriptor,
-                            FaultAddress = t.Fault == ArmLpaeFault.ExternalAbort ? t.FaultAddress : descAddr,
-                            IntermediateAddress = descAddr,
-                        };
-                        return;
-                    }
-
-                    descPa = t.OutputAddress;
-                    s2Writable = t.Writable;
-                }
-
-                if (memory.Read64(descPa, cfg.WalkAccess, out desc) != BusStatus.Ok)
-                {
-                    result = Fault(ArmLpaeFault.ExternalAbort, level, stage, 0, descPa);
-                    return;
-                }
-
-                if ((desc & ArmLpaePte.Valid) == 0)
-                {
-                    result = Fault(ArmLpaeFault.Translation, level, stage, desc, stage == 2 ? ia : 0);
-                    return;
-                }
-
-                if (level == 3)
-                {
-                    if ((desc & 2) == 0)
-                    {
-                        result = Fault(ArmLpaeFault.Translation, level, stage, desc, stage == 2 ? ia : 0);
-                        return;
-                    }
-
-                    break;
-                }
-
-                if ((desc & 2) == 0)
-                {
-                    if (!BlockAllowed(level, g, oas))
-                    {
-                        result = Fault(ArmLpaeFault.Translation, level, stage, desc, stage == 2 ? ia : 0);
-                        return;
-                    }
-
-                    break;
-                }
-
-                ulong next = DescriptorAddress(desc, g);
-                if ((next >> oas) != 0)
-                {
-                    result = Fault(ArmLpaeFault.AddressSize, level, stage, desc, stage == 2 ? ia : 0);
-                    return;
-                }
-
-                if (stage == 1)
-                {
-                    nsTable |= (desc & ArmLpaePte.NsTable) != 0;
-                    if (!cfg.HierarchicalPermissionsDisabled)
-                    {
-                        apTable |= (desc >> ArmLpaePte.ApTableShift) & 3;
-                        uxnTable |= (desc & ArmLpaePte.UxnTable) != 0;
-                        pxnTable |= (desc & ArmLpaePte.PxnTable) != 0;
-                    }
-                }
-
-                tableBase = next;
-                indexBits = bpl;
-                level++;
+                leaf = default;
+                return false;
             }
 
-            // A leaf at `level`.
-            int blockShift = ((4 - level) * bpl) + 3;
-            ulong outBase = DescriptorAddress(desc, g) & ~((1UL << blockShift) - 1);
-            if ((outBase >> oas) != 0 || (!cfg.Aarch64 && (outBase >> 40) != 0))
+            if (memory.Read64(descPa, walkAccess, out desc) != BusStatus.Ok)
             {
-                result = Fault(ArmLpaeFault.AddressSize, level, stage, desc, stage == 2 ? ia : 0);
-                return;
+                leaf = default;
+                SetFault(out fault, ArmLpaeFault.ExternalAbort, level, stage, 0, descPa);
+                return false;
             }
 
-            bool af = (desc & ArmLpaePte.Af) != 0;
-            if (!af && !cfg.HardwareAccessFlag)
+            if ((desc & 3) != 3 || level == 3)
             {
-                result = Fault(ArmLpaeFault.AccessFlag, level, stage, desc, stage == 2 ? ia : 0);
-                return;
+                break;
             }
 
-            bool privileged = (access & ArmLpaeAccess.Privileged) != 0;
-            bool isWrite = (access & ArmLpaeAccess.Write) != 0;
-            bool isExec = (access & ArmLpaeAccess.Execute) != 0 && !isWrite;
-            bool dbm = (desc & ArmLpaePte.Dbm) != 0;
-            bool readable;
-            bool writable;
-            bool executable;
-            byte ap = 0;
-            byte s2ap = 0;
-            ulong update = 0; // bits the hardware sets
-            ulong clear = 0; // bits the hardware clears
-            if (stage == 1)
+            table = desc & addrMask;
+            if (g == 16)
             {
-                // AP[2:1] limited by APTable: APTable[1] forces read-only, APTable[0] removes unprivileged access.
-                ulong rdonly = ((desc >> 7) & 1) | ((apTable >> 1) & 1);
-                ulong unpriv = ((desc >> 6) & 1) & ~apTable & 1;
-                bool hwDirtyable = isWrite && cfg.HardwareDirty && dbm && ((desc >> 7) & 1) != 0 && ((apTable >> 1) & 1) == 0 && (privileged || unpriv != 0);
-                if (hwDirtyable)
-                {
-                    rdonly = 0;
-                    clear |= ArmLpaePte.ApRdonly;
-                }
+                table |= (desc & 0xF000) << 36;
+            }
 
-                ap = (byte)((rdonly << 1) | unpriv);
-                readable = privileged || unpriv != 0;
-                writable = readable && rdonly == 0;
-                bool xn;
-                if (cfg.Aarch64)
-                {
-                    // Memory writable at EL0 is never executable at EL1 (implied PXN).
-                    xn = privileged
-                        ? (desc & ArmLpaePte.Pxn) != 0 || pxnTable || (unpriv != 0 && rdonly == 0)
-                        : (desc & ArmLpaePte.Uxn) != 0 || uxnTable;
-                }
-                else
-                {
-                    xn = (desc & ArmLpaePte.Uxn) != 0 || uxnTable || (privileged && ((desc & ArmLpaePte.Pxn) != 0 || pxnTable));
-                }
+            if ((table >> oas) != 0)
+            {
+                leaf = default;
+                SetFault(out fault, ArmLpaeFault.AddressSize, level, stage, desc, stage == 2 ? ia : 0);
+                return false;
+            }
 
-                if (cfg.Wxn && writable)
-                {
-                    xn = true;
-                }
+            tableAttrs |= desc;
+            shift -= bpl;
+            indexMask = (1UL << bpl) - 1;
+            level++;
+        }
 
-                executable = !xn;
+        // desc: a page (level 3, 0b11), a block (0b01), or invalid.
+        ulong type = desc & 3;
+        if ((type & 1) == 0 || (level == 3 ? type != 3 : !BlockAllowed(level, g, oas)))
+        {
+            leaf = default;
+            SetFault(out fault, ArmLpaeFault.Translation, level, stage, desc, stage == 2 ? ia : 0);
+            return false;
+        }
+
+        ulong outBase = desc & addrMask & ~((1UL << shift) - 1);
+        if (g == 16)
+        {
+            outBase |= (desc & 0xF000) << 36;
+        }
+
+        if ((outBase >> oas) != 0)
+        {
+            leaf = default;
+            SetFault(out fault, ArmLpaeFault.AddressSize, level, stage, desc, stage == 2 ? ia : 0);
+            return false;
+        }
+
+        leaf = new Leaf(desc, descPa, outBase, tableAttrs, level, shift);
+        Unsafe.SkipInit(out fault);
+        return true;
+    }
+
+    /// <summary>
+    /// Access flag, permissions and hardware updates for a leaf. Returns true when
+    /// <paramref name="result"/> is final, false if a hardware update lost a race and the walk
+    /// must be repeated.
+    /// </summary>
+    private static bool Permit<TFetch>(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ref TFetch fetch, ulong ia, ArmLpaeAccess access, ref Leaf leaf, int attempt, out ArmLpaeWalkResult result)
+        where TFetch : struct, IDescriptorFetch
+    {
+        int stage = cfg.Stage;
+        ulong desc = leaf.Descriptor;
+        int level = leaf.Level;
+        bool af = (desc & ArmLpaePte.Af) != 0;
+        if (!af && !cfg.HardwareAccessFlag)
+        {
+            SetFault(out result, ArmLpaeFault.AccessFlag, level, stage, desc, stage == 2 ? ia : 0);
+            return true;
+        }
+
+        bool privileged = (access & ArmLpaeAccess.Privileged) != 0;
+        bool isWrite = (access & ArmLpaeAccess.Write) != 0;
+        bool isExec = (access & (ArmLpaeAccess.Execute | ArmLpaeAccess.Write)) == ArmLpaeAccess.Execute;
+        ushort flags = (desc & ArmLpaePte.Dbm) != 0 ? ArmLpaeWalkResult.FlagDbm : (ushort)0;
+        if ((desc & ArmLpaePte.Contiguous) != 0)
+        {
+            flags |= ArmLpaeWalkResult.FlagContiguous;
+        }
+
+        byte ap = 0;
+        byte s2ap = 0;
+        ulong set = af ? 0 : ArmLpaePte.Af; // bits the hardware sets
+        ulong clear = 0; // bits the hardware clears
+        if (stage == 1)
+        {
+            ulong tableAttrs = cfg.HierarchicalPermissionsDisabled ? leaf.TableAttrs & ArmLpaePte.NsTable : leaf.TableAttrs;
+
+            // AP[2:1] limited by APTable: APTable[1] forces read-only, APTable[0] removes unprivileged access.
+            ulong apTable = (tableAttrs >> ArmLpaePte.ApTableShift) & 3;
+            ulong rdonly = ((desc >> 7) & 1) | (apTable >> 1);
+            ulong unpriv = (desc >> 6) & 1 & ~apTable;
+            if (isWrite && (flags & ArmLpaeWalkResult.FlagDbm) != 0 && cfg.HardwareDirty && ((desc >> 7) & 1) != 0 && (apTable >> 1) == 0
+                && (privileged || unpriv != 0))
+            {
+                rdonly = 0;
+                clear = ArmLpaePte.ApRdonly;
+            }
+
+            ap = (byte)((rdonly << 1) | unpriv);
+            bool readable = privileged || unpriv != 0;
+            bool writable = readable && rdonly == 0;
+            bool xn;
+            if (cfg.Aarch64)
+            {
+                // Memory writable at EL0 is never executable at EL1 (implied PXN).
+                xn = privileged
+                    ? ((desc & ArmLpaePte.Pxn) | (tableAttrs & ArmLpaePte.PxnTable)) != 0 || (unpriv != 0 && rdonly == 0)
+                    : ((desc & ArmLpaePte.Uxn) | (tableAttrs & ArmLpaePte.UxnTable)) != 0;
             }
             else
             {
-                ulong hap = (desc >> 6) & 3;
-                if (isWrite && cfg.HardwareDirty && dbm && (hap & 2) == 0)
-                {
-                    hap |= 2;
-                    update |= ArmLpaePte.HapWrite;
-                }
-
-                s2ap = (byte)hap;
-                readable = (hap & 1) != 0;
-                writable = (hap & 2) != 0;
-                executable = (desc & ArmLpaePte.Uxn) == 0; // without FEAT_XNX only XN[1] (bit 54) counts
+                xn = ((desc & ArmLpaePte.Uxn) | (tableAttrs & ArmLpaePte.UxnTable)) != 0
+                    || (privileged && ((desc & ArmLpaePte.Pxn) | (tableAttrs & ArmLpaePte.PxnTable)) != 0);
             }
 
-            bool permitted = isWrite ? writable : isExec ? executable : readable;
-            if (!permitted)
+            bool executable = !(xn || (cfg.Wxn && writable));
+            flags |= (ushort)((readable ? ArmLpaeWalkResult.FlagReadable : 0) | (writable ? ArmLpaeWalkResult.FlagWritable : 0)
+                | (executable ? ArmLpaeWalkResult.FlagExecutable : 0) | ((desc & ArmLpaePte.NG) != 0 ? ArmLpaeWalkResult.FlagNotGlobal : 0)
+                | (((desc & ArmLpaePte.Ns) | (tableAttrs & ArmLpaePte.NsTable)) != 0 ? ArmLpaeWalkResult.FlagNonSecure : 0));
+        }
+        else
+        {
+            ulong hap = (desc >> 6) & 3;
+            if (isWrite && (flags & ArmLpaeWalkResult.FlagDbm) != 0 && cfg.HardwareDirty && (hap & 2) == 0)
             {
-                result = Fault(ArmLpaeFault.Permission, level, stage, desc, stage == 2 ? ia : 0);
-                return;
+                hap |= 2;
+                set |= ArmLpaePte.HapWrite;
             }
 
-            if (!af)
+            s2ap = (byte)hap;
+
+            // Without FEAT_XNX only XN[1] (bit 54) counts.
+            flags |= (ushort)(((hap & 1) != 0 ? ArmLpaeWalkResult.FlagReadable : 0) | ((hap & 2) != 0 ? ArmLpaeWalkResult.FlagWritable : 0)
+                | ((desc & ArmLpaePte.Uxn) == 0 ? ArmLpaeWalkResult.FlagExecutable : 0));
+        }
+
+        ushort needed = isWrite ? ArmLpaeWalkResult.FlagWritable : isExec ? ArmLpaeWalkResult.FlagExecutable : ArmLpaeWalkResult.FlagReadable;
+        if ((flags & needed) == 0)
+        {
+            SetFault(out result, ArmLpaeFault.Permission, level, stage, desc, stage == 2 ? ia : 0);
+            return true;
+        }
+
+        if ((set | clear) != 0)
+        {
+            if (!fetch.CanUpdate(level, leaf.DescriptorPa, out result))
             {
-                update |= ArmLpaePte.Af;
+                return true;
             }
 
-            if ((update | clear) != 0)
+            ulong updated = (desc | set) & ~clear;
+            if (memory.CompareExchange64(leaf.DescriptorPa, desc, updated, cfg.WalkAccess, out ulong found) != BusStatus.Ok)
             {
-                if (nested && !s2Writable)
-                {
-                    // The hardware update of a stage-1 descriptor needs stage-2 write permission.
-                    result = new ArmLpaeWalkResult
-                    {
-                        Fault = ArmLpaeFault.Permission,
-                        Level = level,
-                        Stage = 2,
-                        FaultOnTableFetch = true,
-                        FaultAddress = descPa,
-                    };
-                    return;
-                }
-
-                ulong updated = (desc | update) & ~clear;
-                BusStatus s = memory.CompareExchange64(descPa, desc, updated, cfg.WalkAccess, out ulong found);
-                if (s != BusStatus.Ok)
-                {
-                    result = Fault(ArmLpaeFault.ExternalAbort, level, stage, desc, descPa);
-                    return;
-                }
-
-                if (found != desc && attempt < MaxUpdateRetries)
-                {
-                    continue; // the descriptor changed under us: walk again
-                }
-
-                desc = updated;
+                SetFault(out result, ArmLpaeFault.ExternalAbort, level, stage, desc, leaf.DescriptorPa);
+                return true;
             }
 
-            ulong offsetMask = (1UL << blockShift) - 1;
-            result = new ArmLpaeWalkResult
+            if (found != desc && attempt < MaxUpdateRetries)
             {
-                Level = level,
-                Stage = stage,
-                OutputAddress = outBase | (ia & offsetMask),
-                BlockShift = blockShift,
-                Descriptor = desc,
-                AttrIndx = stage == 1 ? (byte)((desc >> ArmLpaePte.AttrIndxShift) & 7) : (byte)0,
-                S2MemAttr = stage == 2 ? (byte)((desc >> ArmLpaePte.MemAttrShift) & 0xF) : (byte)0,
-                Shareability = (byte)((desc >> ArmLpaePte.ShShift) & 3),
-                S2Shareability = stage == 2 ? (byte)((desc >> ArmLpaePte.ShShift) & 3) : (byte)0,
-                AccessPermissions = ap,
-                S2AccessPermissions = s2ap,
-                NotGlobal = stage == 1 && (desc & ArmLpaePte.NG) != 0,
-                NonSecure = stage == 1 && ((desc & ArmLpaePte.Ns) != 0 || nsTable),
-                ContiguousHint = (desc & ArmLpaePte.Contiguous) != 0,
-                DirtyBitModifier = dbm,
-                Readable = readable,
-                Writable = writable,
-                Executable = executable,
-            };
-            return;
+                return false; // the descriptor changed under us: walk again
+            }
+
+            desc = updated;
+        }
+
+        int shift = leaf.Shift;
+        result = new ArmLpaeWalkResult(
+            leaf.OutputBase | (ia & ((1UL << shift) - 1)),
+            desc,
+            level,
+            stage,
+            shift,
+            stage == 1 ? (byte)((desc >> ArmLpaePte.AttrIndxShift) & 7) : (byte)0,
+            stage == 2 ? (byte)((desc >> ArmLpaePte.MemAttrShift) & 0xF) : (byte)0,
+            (byte)((desc >> ArmLpaePte.ShShift) & 3),
+            ap,
+            s2ap,
+            flags);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SetFault(out ArmLpaeWalkResult result, ArmLpaeFault fault, int level, int stage, ulong descriptor, ulong faultAddress) =>
+        result = new ArmLpaeWalkResult(fault, level, stage, descriptor, faultAddress);
+
+    /// <summary>How a stage reaches its descriptors.</summary>
+    private interface IDescriptorFetch
+    {
+        /// <summary>The PA to read for a descriptor at <paramref name="descAddr"/>; false with a fault result if it cannot be reached.</summary>
+        bool Translate(PhysicalMemory memory, ulong descAddr, out ulong descPa, out ArmLpaeWalkResult fault);
+
+        /// <summary>False with a fault result if the hardware may not update the descriptor just read.</summary>
+        bool CanUpdate(int level, ulong descPa, out ArmLpaeWalkResult fault);
+    }
+
+    /// <summary>The leaf a descent found.</summary>
+    private readonly record struct Leaf(ulong Descriptor, ulong DescriptorPa, ulong OutputBase, ulong TableAttrs, int Level, int Shift);
+
+    /// <summary>Descriptors at physical addresses.</summary>
+    private struct DirectFetch : IDescriptorFetch
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly bool Translate(PhysicalMemory memory, ulong descAddr, out ulong descPa, out ArmLpaeWalkResult fault)
+        {
+            descPa = descAddr;
+            Unsafe.SkipInit(out fault);
+            return true;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly bool CanUpdate(int level, ulong descPa, out ArmLpaeWalkResult fault)
+        {
+            Unsafe.SkipInit(out fault);
+            return true;
         }
     }
 
-    private static ArmLpaeWalkResult Fault(ArmLpaeFault fault, int level, int stage, ulong descriptor, ulong faultAddress) => new()
+    /// <summary>Stage-1 descriptors at IPAs, read through a stage-2 walk (a stage-2 fault is reported as on a table fetch).</summary>
+    private struct Stage2Fetch(ArmLpaeWalkConfig s2) : IDescriptorFetch
     {
-        Fault = fault,
-        Level = level,
-        Stage = stage,
-        Descriptor = descriptor,
-        FaultAddress = faultAddress,
-    };
+        private readonly ArmLpaeWalkConfig _s2 = s2;
+        private bool _writable;
+
+        public bool Translate(PhysicalMemory memory, ulong descAddr, out ulong descPa, out ArmLpaeWalkResult fault)
+        {
+            var direct = default(DirectFetch);
+            WalkStage(memory, in _s2, ref direct, descAddr, ArmLpaeAccess.Read, out ArmLpaeWalkResult t);
+            if (!t.IsOk)
+            {
+                descPa = 0;
+                fault = new ArmLpaeWalkResult
+                {
+                    Fault = t.Fault,
+                    Level = t.Level,
+                    Stage = 2,
+                    FaultOnTableFetch = true,
+                    Descriptor = t.Descriptor,
+                    FaultAddress = t.Fault == ArmLpaeFault.ExternalAbort ? t.FaultAddress : descAddr,
+                    IntermediateAddress = descAddr,
+                };
+                return false;
+            }
+
+            descPa = t.OutputAddress;
+            _writable = t.Writable;
+            Unsafe.SkipInit(out fault);
+            return true;
+        }
+
+        public readonly bool CanUpdate(int level, ulong descPa, out ArmLpaeWalkResult fault)
+        {
+            if (_writable)
+            {
+                Unsafe.SkipInit(out fault);
+                return true;
+            }
+
+            // The hardware update of a stage-1 descriptor needs stage-2 write permission.
+            fault = new ArmLpaeWalkResult
+            {
+                Fault = ArmLpaeFault.Permission,
+                Level = level,
+                Stage = 2,
+                FaultOnTableFetch = true,
+                FaultAddress = descPa,
+            };
+            return false;
+        }
+    }
 }

@@ -1,0 +1,253 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using BenchmarkDotNet.Attributes;
+using IommuKit.Hardware.Memory;
+using IommuKit.Hardware.PageTables;
+using IommuKit.Hardware.PageTables.ArmLpae;
+
+namespace IommuKit.Benchmarks;
+
+/// <summary>
+/// W3 (benchmark-workloads.md): 1,000,000 4K pages mapped one call each through
+/// <see cref="ArmLpaeIoPageTable.MapPages"/>, 10,000,000 random hardware walks with
+/// <see cref="ArmLpaeWalker.Walk"/>, then the pages unmapped one call each with
+/// <see cref="ArmLpaeIoPageTable.UnmapPages"/>, on a 64 MiB <see cref="PhysicalMemory"/> without
+/// a cache model whose tables come from a bump allocator (root at PA 0).
+/// </summary>
+/// <remarks>Run with <c>dotnet run -c Release --project bench/IommuKit.Benchmarks -- w3</c> (plain timed driver) or
+/// <c>-- --filter '*ArmLpaeW3*'</c> (BenchmarkDotNet).</remarks>
+public static class ArmLpaeW3
+{
+    public const int N = 1_000_000;
+    public const int Walks = 10_000_000;
+    public const ulong IovaBase = 0x4000_0000_0000;
+    public const ulong PaBase = 0x8000_0000;
+    public const ulong Seed = 0x9E3779B97F4A7C15;
+    public const int ExpectedTables = 1960;
+    public const ulong ExpectedChecksum = 0x00950ac4ffdafb79;
+    public const ulong ExpectedPrngState = 0x287db4fc7cfc2623;
+    public const ulong ExpectedFirstIova = 0x4000cdced076;
+    public const ulong ExpectedFirstPa = 0x14dced076;
+    private const ulong Page = 4096;
+    private const IommuProt Prot = IommuProt.Read | IommuProt.Write | IommuProt.Cache; // → 0xF47 leaves
+
+    /// <summary>xorshift64 (13/7/17); the output is the new state.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Next(ref ulong state)
+    {
+        ulong x = state;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        state = x;
+        return x;
+    }
+
+    /// <summary>The W3 machine: 64 MiB of RAM at PA 0, a bump/free-list allocator over all of it, an empty stage-1 table.</summary>
+    public static (PhysicalMemory Memory, SimpleTablePageAllocator Allocator, ArmLpaeIoPageTable Table, ArmLpaeWalkConfig Walk) Create()
+    {
+        var memory = new PhysicalMemory();
+        memory.AddRam(0, 64UL << 20);
+        var allocator = new SimpleTablePageAllocator(memory, 0, 64UL << 20);
+        var cfg = new IoPageTableConfig
+        {
+            Format = ArmLpaeFormat.Arm64LpaeS1,
+            PgsizeBitmap = (1UL << 12) | (1UL << 21) | (1UL << 30),
+            Ias = 48,
+            Oas = 48,
+            CoherentWalk = true,
+        };
+        if (ArmLpaeIoPageTable.TryCreate(cfg, memory, allocator, new NoFlush(), out ArmLpaeIoPageTable? table) != PageTableStatus.Ok || table!.PgdPa != 0)
+        {
+            throw new InvalidOperationException("W3: could not create the table with its root at PA 0.");
+        }
+
+        return (memory, allocator, table, table.CreateWalkConfig(BusAccess.Snoop));
+    }
+
+    public static void MapAll(ArmLpaeIoPageTable table)
+    {
+        for (ulong i = 0; i < N; i++)
+        {
+            if (table.MapPages(IovaBase + (i * Page), PaBase + (i * Page), Page, 1, Prot, out _) != PageTableStatus.Ok)
+            {
+                throw new InvalidOperationException($"W3: map {i} failed.");
+            }
+        }
+    }
+
+    /// <summary>The walk phase; returns the checksum and leaves the PRNG state in <paramref name="state"/>.</summary>
+    public static ulong WalkAll(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ref ulong state, int walks)
+    {
+        ulong sum = 0;
+        for (int k = 0; k < walks; k++)
+        {
+            ulong r = Next(ref state);
+            ulong r2 = Next(ref state);
+            ulong iova = IovaBase + ((r % N) * Page) + (r2 % Page);
+            ArmLpaeWalker.Walk(memory, in cfg, iova, ArmLpaeAccess.Read, out ArmLpaeWalkResult w);
+            if (w.Fault != ArmLpaeFault.None)
+            {
+                throw new InvalidOperationException($"W3: walk of 0x{iova:x} faulted ({w.Fault}).");
+            }
+
+            sum += w.OutputAddress;
+        }
+
+        return sum;
+    }
+
+    public static void UnmapAll(ArmLpaeIoPageTable table)
+    {
+        for (ulong i = 0; i < N; i++)
+        {
+            if (table.UnmapPages(IovaBase + (i * Page), Page, 1, null) != Page)
+            {
+                throw new InvalidOperationException($"W3: unmap {i} failed.");
+            }
+        }
+    }
+
+    /// <summary>The walk loop's PRNG and address computation alone (same stream).</summary>
+    public static ulong AddrGen(ref ulong state, int walks)
+    {
+        ulong sum = 0;
+        for (int k = 0; k < walks; k++)
+        {
+            ulong r = Next(ref state);
+            ulong r2 = Next(ref state);
+            sum += IovaBase + ((r % N) * Page) + (r2 % Page);
+        }
+
+        return sum;
+    }
+
+    /// <summary>The plain timed driver: prints ns/op like bench/reference/w3_lpae.c and checks the expected values; returns 0 if they match.</summary>
+    public static int Run(TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        WarmUp();
+        (PhysicalMemory memory, SimpleTablePageAllocator allocator, ArmLpaeIoPageTable table, ArmLpaeWalkConfig cfg) = Create();
+
+        long t0 = Stopwatch.GetTimestamp();
+        MapAll(table);
+        long t1 = Stopwatch.GetTimestamp();
+
+        ulong state = Seed;
+        ulong r0 = Seed;
+        ulong firstIova = IovaBase + ((Next(ref r0) % N) * Page) + (Next(ref r0) % Page);
+        ArmLpaeWalker.Walk(memory, in cfg, firstIova, ArmLpaeAccess.Read, out ArmLpaeWalkResult first);
+        long t2 = Stopwatch.GetTimestamp();
+        ulong sum = WalkAll(memory, in cfg, ref state, Walks);
+        long t3 = Stopwatch.GetTimestamp();
+        ulong stateAfterWalks = state;
+
+        long t4 = Stopwatch.GetTimestamp();
+        UnmapAll(table);
+        long t5 = Stopwatch.GetTimestamp();
+
+        state = Seed;
+        long t6 = Stopwatch.GetTimestamp();
+        ulong asum = AddrGen(ref state, Walks);
+        long t7 = Stopwatch.GetTimestamp();
+        GC.KeepAlive(asum);
+
+        int stillMapped = 0;
+        for (ulong i = 0; i < N; i++)
+        {
+            ArmLpaeWalker.Walk(memory, in cfg, IovaBase + (i * Page), ArmLpaeAccess.Read, out ArmLpaeWalkResult w);
+            if (w.Fault == ArmLpaeFault.None)
+            {
+                stillMapped++;
+            }
+        }
+
+        output.WriteLine($"w3.cs.tables {allocator.AllocatedCount}");
+        output.WriteLine($"w3.cs.first_walk 0x{firstIova:x} -> 0x{first.OutputAddress:x}");
+        output.WriteLine($"w3.cs.checksum 0x{sum:x16}");
+        output.WriteLine($"w3.cs.prng_state 0x{stateAfterWalks:x16}");
+        output.WriteLine($"w3.cs.map {Ns(t0, t1, N):F2} ns/op");
+        output.WriteLine($"w3.cs.walk {Ns(t2, t3, Walks):F2} ns/op");
+        output.WriteLine($"w3.cs.unmap {Ns(t4, t5, N):F2} ns/op");
+        output.WriteLine($"w3.cs.addrgen {Ns(t6, t7, Walks):F2} ns/op");
+        bool ok = allocator.AllocatedCount == ExpectedTables && sum == ExpectedChecksum && stateAfterWalks == ExpectedPrngState
+            && firstIova == ExpectedFirstIova && first.OutputAddress == ExpectedFirstPa && stillMapped == 0;
+        output.WriteLine($"w3.cs.check {(ok ? "ok" : "FAILED")}");
+        return ok ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Runs every phase on a throw-away machine until the JIT has promoted the hot methods to
+    /// optimised code, so the timed run measures steady state as the AOT-compiled C program does.
+    /// </summary>
+    private static void WarmUp()
+    {
+        for (int round = 0; round < 3; round++)
+        {
+            (PhysicalMemory memory, _, ArmLpaeIoPageTable table, ArmLpaeWalkConfig cfg) = Create();
+            MapAll(table);
+            ulong state = Seed;
+            WalkAll(memory, in cfg, ref state, N);
+            UnmapAll(table);
+            AddrGen(ref state, N);
+            Thread.Sleep(200); // let the background JIT finish tier-1 code
+        }
+    }
+
+    private static double Ns(long start, long end, int ops) => (end - start) * (1e9 / Stopwatch.Frequency) / ops;
+
+    /// <summary>W3 does no TLB maintenance (unmap passes no gather; tables are never freed).</summary>
+    private sealed class NoFlush : IIoPageTableFlushOps
+    {
+        public void TlbFlushAll()
+        {
+        }
+
+        public void TlbFlushWalk(ulong iova, ulong size, ulong granule)
+        {
+        }
+
+        public void TlbAddPage(IotlbGather gather, ulong iova, ulong granule)
+        {
+        }
+    }
+}
+
+/// <summary>W3 phases under BenchmarkDotNet; each figure is per operation.</summary>
+[MemoryDiagnoser]
+public class ArmLpaeW3Benchmarks
+{
+    private PhysicalMemory _memory = null!;
+    private ArmLpaeIoPageTable _table = null!;
+    private ArmLpaeWalkConfig _walk;
+
+    [IterationSetup(Targets = [nameof(Map)])]
+    public void SetupEmpty() => (_memory, _, _table, _walk) = ArmLpaeW3.Create();
+
+    [IterationSetup(Targets = [nameof(Walk), nameof(Unmap)])]
+    public void SetupMapped()
+    {
+        SetupEmpty();
+        ArmLpaeW3.MapAll(_table);
+    }
+
+    [Benchmark(OperationsPerInvoke = ArmLpaeW3.N)]
+    public void Map() => ArmLpaeW3.MapAll(_table);
+
+    [Benchmark(OperationsPerInvoke = ArmLpaeW3.N)]
+    public ulong Walk()
+    {
+        ulong state = ArmLpaeW3.Seed;
+        return ArmLpaeW3.WalkAll(_memory, in _walk, ref state, ArmLpaeW3.N);
+    }
+
+    [Benchmark(OperationsPerInvoke = ArmLpaeW3.N)]
+    public void Unmap() => ArmLpaeW3.UnmapAll(_table);
+
+    [Benchmark(OperationsPerInvoke = ArmLpaeW3.N)]
+    public ulong AddrGen()
+    {
+        ulong state = ArmLpaeW3.Seed;
+        return ArmLpaeW3.AddrGen(ref state, ArmLpaeW3.N);
+    }
+}
