@@ -3,6 +3,7 @@ using IommuKit.Hardware.Memory;
 using IommuKit.Hardware.PageTables;
 using IommuKit.Hardware.Smmu.V3;
 using IommuKit.Kernel;
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Drivers.ArmSmmuV3;
 using IommuKit.Kernel.Iommu;
 

@@ -3,6 +3,7 @@ using IommuKit.Hardware.Pci;
 using IommuKit.Kernel.Drivers.Mock;
 using IommuKit.Kernel.Iommu;
 using IommuKit.Kernel.Pci;
+using IommuKit.Kernel.Printk;
 
 namespace IommuKit.Kernel.Tests;
 

@@ -1,5 +1,7 @@
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Drivers.Mock;
 using IommuKit.Kernel.Iommu;
+using IommuKit.Kernel.Printk;
 
 namespace IommuKit.Kernel.Tests;
 

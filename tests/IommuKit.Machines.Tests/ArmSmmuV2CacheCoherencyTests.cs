@@ -3,6 +3,7 @@ using IommuKit.Firmware.DeviceTree.Properties;
 using IommuKit.Firmware.DeviceTree.Topology;
 using IommuKit.Hardware.Smmu.V2;
 using IommuKit.Kernel;
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Drivers.ArmSmmu;
 using IommuKit.Kernel.Iommu;
 using TopologyIommu = IommuKit.Firmware.DeviceTree.Topology.IommuInstance;

@@ -4,6 +4,7 @@ using IommuKit.Hardware.Dma;
 using IommuKit.Hardware.Memory;
 using IommuKit.Hardware.PageTables;
 using IommuKit.Kernel;
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Drivers.ArmSmmu;
 using IommuKit.Kernel.Iommu;
 

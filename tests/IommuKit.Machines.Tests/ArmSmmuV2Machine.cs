@@ -3,8 +3,10 @@ using IommuKit.Hardware.Memory;
 using IommuKit.Hardware.PageTables;
 using IommuKit.Hardware.Smmu.V2;
 using IommuKit.Kernel;
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Drivers.ArmSmmu;
 using IommuKit.Kernel.Iommu;
+using IommuKit.Kernel.Printk;
 
 namespace IommuKit.Machines.Tests;
 

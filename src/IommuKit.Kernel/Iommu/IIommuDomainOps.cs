@@ -1,4 +1,5 @@
 using IommuKit.Hardware.PageTables;
+using IommuKit.Kernel.Base;
 
 namespace IommuKit.Kernel.Iommu;
 

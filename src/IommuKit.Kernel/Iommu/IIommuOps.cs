@@ -1,3 +1,5 @@
+using IommuKit.Kernel.Base;
+
 namespace IommuKit.Kernel.Iommu;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Pci;
 
 namespace IommuKit.Kernel.Iommu;

@@ -1,4 +1,6 @@
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Pci;
+using IommuKit.Kernel.Printk;
 
 namespace IommuKit.Kernel.Iommu;
 

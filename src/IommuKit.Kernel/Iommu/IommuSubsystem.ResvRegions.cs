@@ -1,4 +1,5 @@
 using System.Text;
+using IommuKit.Kernel.Base;
 
 namespace IommuKit.Kernel.Iommu;
 

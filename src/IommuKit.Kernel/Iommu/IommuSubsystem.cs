@@ -1,3 +1,6 @@
+using IommuKit.Kernel.Base;
+using IommuKit.Kernel.Printk;
+
 namespace IommuKit.Kernel.Iommu;
 
 /// <summary>

@@ -1,4 +1,5 @@
-using IommuKit.Kernel.Iommu;
+using IommuKit.Kernel.Base;
+using IommuKit.Kernel.Printk;
 using static IommuKit.Kernel.Pci.PciRegs;
 
 namespace IommuKit.Kernel.Pci;

@@ -1,5 +1,5 @@
 using IommuKit.Hardware.Memory;
-using IommuKit.Kernel.Iommu;
+using IommuKit.Kernel.Printk;
 using static IommuKit.Kernel.Pci.PciRegs;
 
 namespace IommuKit.Kernel.Pci;

@@ -1,3 +1,4 @@
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Drivers.Mock;
 using IommuKit.Kernel.Iommu;
 

@@ -1,5 +1,6 @@
 using IommuKit.Hardware.PageTables;
 using IommuKit.Hardware.Pci;
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Drivers.Mock;
 using IommuKit.Kernel.Iommu;
 using IommuKit.Kernel.Pci;

@@ -1,4 +1,5 @@
 using IommuKit.Hardware.PageTables;
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Drivers.Mock;
 using IommuKit.Kernel.Iommu;
 

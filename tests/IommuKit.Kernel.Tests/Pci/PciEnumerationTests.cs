@@ -2,6 +2,7 @@ using IommuKit.Hardware.Memory;
 using IommuKit.Hardware.Pci;
 using IommuKit.Kernel.Iommu;
 using IommuKit.Kernel.Pci;
+using IommuKit.Kernel.Printk;
 
 namespace IommuKit.Kernel.Tests.Pci;
 

@@ -1,5 +1,6 @@
 using IommuKit.Hardware.PageTables;
 using IommuKit.Hardware.PageTables.ArmLpae;
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Iommu;
 using static IommuKit.Kernel.Drivers.ArmSmmu.ArmSmmuRegs;
 

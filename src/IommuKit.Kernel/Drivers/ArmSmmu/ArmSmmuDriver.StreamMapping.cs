@@ -1,5 +1,7 @@
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Iommu;
 using IommuKit.Kernel.Pci;
+using IommuKit.Kernel.Printk;
 using static IommuKit.Kernel.Drivers.ArmSmmu.ArmSmmuRegs;
 
 namespace IommuKit.Kernel.Drivers.ArmSmmu;

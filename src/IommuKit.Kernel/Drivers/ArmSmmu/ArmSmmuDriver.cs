@@ -1,6 +1,8 @@
 using IommuKit.Hardware.Memory;
 using IommuKit.Hardware.PageTables;
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Iommu;
+using IommuKit.Kernel.Printk;
 using static IommuKit.Kernel.Drivers.ArmSmmu.ArmSmmuRegs;
 
 namespace IommuKit.Kernel.Drivers.ArmSmmu;

@@ -1,6 +1,7 @@
 using System.Numerics;
 using IommuKit.Hardware.PageTables;
 using IommuKit.Hardware.PageTables.ArmLpae;
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Iommu;
 using static IommuKit.Kernel.Drivers.ArmSmmuV3.ArmSmmuV3Regs;
 

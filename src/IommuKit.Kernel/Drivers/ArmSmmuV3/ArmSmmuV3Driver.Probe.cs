@@ -1,6 +1,6 @@
 using System.Numerics;
 using IommuKit.Hardware.Memory;
-using IommuKit.Kernel.Iommu;
+using IommuKit.Kernel.Printk;
 using static IommuKit.Kernel.Drivers.ArmSmmuV3.ArmSmmuV3Regs;
 
 namespace IommuKit.Kernel.Drivers.ArmSmmuV3;

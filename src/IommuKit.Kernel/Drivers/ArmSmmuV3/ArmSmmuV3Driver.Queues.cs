@@ -1,4 +1,4 @@
-using IommuKit.Kernel.Iommu;
+using IommuKit.Kernel.Printk;
 using static IommuKit.Kernel.Drivers.ArmSmmuV3.ArmSmmuV3Regs;
 
 namespace IommuKit.Kernel.Drivers.ArmSmmuV3;

@@ -1,7 +1,9 @@
 using IommuKit.Hardware.Memory;
 using IommuKit.Hardware.PageTables;
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Iommu;
 using IommuKit.Kernel.Pci;
+using IommuKit.Kernel.Printk;
 
 namespace IommuKit.Kernel.Drivers.ArmSmmuV3;
 

@@ -1,4 +1,4 @@
-using IommuKit.Kernel.Iommu;
+using IommuKit.Kernel.Base;
 
 namespace IommuKit.Kernel.Drivers.ArmSmmuV3;
 

@@ -1,4 +1,5 @@
 using IommuKit.Hardware.PageTables;
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Iommu;
 
 namespace IommuKit.Kernel.Drivers.Mock;

@@ -1,5 +1,6 @@
 using System.Numerics;
 using IommuKit.Hardware.PageTables;
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Iommu;
 
 namespace IommuKit.Kernel.Drivers.Mock;

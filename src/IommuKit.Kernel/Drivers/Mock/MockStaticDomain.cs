@@ -1,3 +1,4 @@
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Iommu;
 
 namespace IommuKit.Kernel.Drivers.Mock;

@@ -2,6 +2,7 @@ using IommuKit.Hardware.Dma;
 using IommuKit.Hardware.Memory;
 using IommuKit.Hardware.PageTables;
 using IommuKit.Hardware.Smmu.V2;
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Drivers.ArmSmmu;
 using IommuKit.Kernel.Iommu;
 

@@ -1,6 +1,7 @@
 using IommuKit.Hardware.Dma;
 using IommuKit.Hardware.PageTables;
 using IommuKit.Hardware.Smmu.V3;
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Drivers.ArmSmmuV3;
 using IommuKit.Kernel.Iommu;
 

@@ -2,8 +2,10 @@ using IommuKit.Hardware.Dma;
 using IommuKit.Hardware.Memory;
 using IommuKit.Hardware.PageTables;
 using IommuKit.Hardware.Smmu.V3;
+using IommuKit.Kernel.Base;
 using IommuKit.Kernel.Drivers.ArmSmmuV3;
 using IommuKit.Kernel.Iommu;
+using IommuKit.Kernel.Printk;
 
 namespace IommuKit.Kernel.Tests.Drivers.ArmSmmuV3;
 

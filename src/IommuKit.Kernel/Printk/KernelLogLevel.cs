@@ -1,4 +1,4 @@
-namespace IommuKit.Kernel.Iommu;
+namespace IommuKit.Kernel.Printk;
 
 /// <summary>printk log levels (include/linux/kern_levels.h), most severe first.</summary>
 public enum KernelLogLevel

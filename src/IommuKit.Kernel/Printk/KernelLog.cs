@@ -1,4 +1,6 @@
-namespace IommuKit.Kernel.Iommu;
+using IommuKit.Kernel.Base;
+
+namespace IommuKit.Kernel.Printk;
 
 /// <summary>
 /// A machine's kernel message buffer (the printk ring). Subsystems write Linux's message texts;

@@ -1,4 +1,6 @@
-namespace IommuKit.Kernel.Iommu;
+using IommuKit.Kernel.Iommu;
+
+namespace IommuKit.Kernel.Base;
 
 /// <summary>
 /// The parts of Linux's struct device that the IOMMU core, IOMMU drivers and the DMA layer use:
