@@ -46,7 +46,7 @@ public class MemoryBenchmarks
         {
             _coherent.Write64(RamBase + off, off, BusAccess.Cpu);
             _cached.Write64(RamBase + off, off, BusAccess.Cpu);
-            SparseRam.WriteInChunk(_raw.ChunkForWrite(off), (int)(off & SparseRam.ChunkMask), 8, off);
+            _raw.WriteValue(off, 8, off);
         }
 
         _endpoint = new DmaEndpoint("bench", 0x10, coherent: true, new DirectDmaTarget(_coherent));
@@ -63,8 +63,10 @@ public class MemoryBenchmarks
         {
             off = (off + Stride) & (Window - 8);
             ulong ramOffset = RamBase + off - raw.Base; // the same physical address the other methods pass
-            byte[]? chunk = raw.ChunkForRead(ramOffset);
-            sum += chunk is null ? 0 : SparseRam.ReadAligned(chunk, (int)(ramOffset & SparseRam.ChunkMask), 8);
+            unsafe
+            {
+                sum += SparseRam.ReadAt(raw.Pointer + ramOffset, 8);
+            }
         }
 
         _cursor = off;
@@ -135,7 +137,10 @@ public class MemoryBenchmarks
         {
             off = (off + Stride) & (Window - 8);
             ulong ramOffset = RamBase + off - raw.Base;
-            SparseRam.WriteAligned(raw.ChunkForWrite(ramOffset), (int)(ramOffset & SparseRam.ChunkMask), 8, off);
+            unsafe
+            {
+                SparseRam.WriteAt(raw.Pointer + ramOffset, 8, off);
+            }
         }
 
         _cursor = off;
