@@ -207,6 +207,20 @@ public sealed unsafe class PhysicalMemory
         return WriteSlow(pa, size, value, access);
     }
 
+    /// <summary>
+    /// The largest RAM region as one host range, for table walkers that read many descriptors:
+    /// false if an access of kind <paramref name="access"/> to it must go through the cache model
+    /// (or there is no RAM). Reads through the view are what <see cref="Read64"/> returns for an
+    /// address inside it; the caller keeps this object alive while it uses the pointer.
+    /// </summary>
+    internal bool TryGetReadView(BusAccess access, out byte* pointer, out ulong baseAddress, out ulong size)
+    {
+        pointer = _fastPointer;
+        baseAddress = _fastBase;
+        size = access == BusAccess.NoSnoop ? _fastSize : _fastSizeCached;
+        return size != 0;
+    }
+
     /// <summary>Reads one byte.</summary>
     public BusStatus Read8(ulong pa, BusAccess access, out byte value)
     {

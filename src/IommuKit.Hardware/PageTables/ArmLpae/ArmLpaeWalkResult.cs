@@ -56,6 +56,38 @@ public readonly struct ArmLpaeWalkResult
         _s2AccessPermissions = s2ap;
     }
 
+    /// <summary>
+    /// A successful single-stage translation whose leaf had no hierarchical attributes above it:
+    /// the attributes come from <paramref name="descriptor"/>; <paramref name="permissions"/> holds
+    /// the readable/writable/executable flags.
+    /// </summary>
+    internal ArmLpaeWalkResult(ulong outputAddress, ulong descriptor, int level, int stage, int blockShift, ushort permissions)
+    {
+        int s1 = stage == 1 ? -1 : 0;
+        _outputAddress = outputAddress;
+        _intermediateAddress = 0;
+        _descriptor = descriptor;
+        _faultAddress = 0;
+        _flags = (ushort)(permissions
+            | (int)((descriptor >> 49) & FlagContiguous) // bit 52 -> 8
+            | (int)((descriptor >> 47) & FlagDbm) // bit 51 -> 16
+            | ((int)((descriptor >> 10) & FlagNotGlobal) & s1) // bit 11 -> 2
+            | ((int)((descriptor >> 3) & FlagNonSecure) & s1)); // bit 5 -> 4
+        _fault = 0;
+        _level = (sbyte)level;
+        _stage = (byte)stage;
+        _blockShift = (byte)blockShift;
+        int attr = (int)(descriptor >> 2) & 0xF;
+        int ap = (int)(descriptor >> 6) & 3;
+        int sh = (int)(descriptor >> 8) & 3;
+        _attrIndx = (byte)(attr & 7 & s1);
+        _s2MemAttr = (byte)(attr & ~s1);
+        _shareability = (byte)sh;
+        _s2Shareability = (byte)(sh & ~s1);
+        _accessPermissions = (byte)(ap & s1);
+        _s2AccessPermissions = (byte)(ap & ~s1);
+    }
+
     /// <summary>A fault.</summary>
     internal ArmLpaeWalkResult(ArmLpaeFault fault, int level, int stage, ulong descriptor, ulong faultAddress)
     {
