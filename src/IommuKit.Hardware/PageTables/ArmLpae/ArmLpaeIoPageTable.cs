@@ -878,13 +878,18 @@ public sealed class ArmLpaeIoPageTable
     /// <summary><c>__arm_lpae_sync_pte</c>: dma_sync_single_for_device of the PTEs.</summary>
     private void SyncPtes(ulong ptep, int num) => _memory.Cache?.Clean(ptep, (ulong)num * 8);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ThrowIfFreed()
     {
         if (Volatile.Read(ref _freed) != 0)
         {
-            throw new ObjectDisposedException(nameof(ArmLpaeIoPageTable), "The page table was freed.");
+            ThrowFreed();
         }
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowFreed() =>
+        throw new ObjectDisposedException(nameof(ArmLpaeIoPageTable), "The page table was freed.");
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowBadTable(ulong pa, BusStatus s) =>

@@ -30,6 +30,7 @@ public static partial class ArmLpaeWalker
     private const int MaxUpdateRetries = 16;
 
     /// <summary>Walks one stage for <paramref name="inputAddress"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Walk(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong inputAddress, ArmLpaeAccess access, out ArmLpaeWalkResult result)
     {
         ArgumentNullException.ThrowIfNull(memory);
