@@ -47,16 +47,15 @@ public static partial class ArmLpaeWalker
         ulong addrMask = ArmLpaePte.AddrMask & ~((1UL << g) - 1);
         ulong highMask = g == 16 ? 0xF000UL : 0; // 64K granule: descriptor bits [15:12] are OA[51:48]
         int level = cfg.StartLevel;
-        ulong tableAttrs = 0;
+        ulong tableAttrs = 0; // the table descriptors on the path, ORed
+        ulong startTable = table;
         ulong desc;
-        if ((table >> oas) != 0)
-        {
-            return false;
-        }
-
         while (true)
         {
             // Descriptor addresses are 8-byte aligned by construction, so one aligned load reads one.
+            // A table address beyond the output size is caught after the loop (the OR of the
+            // addresses is beyond it exactly when one of them is); reading through it first is
+            // harmless, as the walk is then handed to the reference walk.
             ulong off = table + (((ia >> shift) & indexMask) << 3) - viewBase;
             if (off >= viewSize)
             {
@@ -70,11 +69,6 @@ public static partial class ArmLpaeWalker
             }
 
             table = (desc & addrMask) | ((desc & highMask) << 36);
-            if ((table >> oas) != 0)
-            {
-                return false;
-            }
-
             tableAttrs |= desc;
             shift -= g - 3;
             indexMask = (1UL << (g - 3)) - 1;
@@ -93,9 +87,10 @@ public static partial class ArmLpaeWalker
         }
 
         ulong outBase = (desc & addrMask & ~((1UL << shift) - 1)) | ((desc & highMask) << 36);
+        ulong addresses = startTable | outBase | (tableAttrs & addrMask) | ((tableAttrs & highMask) << 36);
         int index = (int)(((desc >> 6) & 3) | ((desc >> 51) & 0xC)) | ((int)(access & ArmLpaeAccess.Privileged) << 2) | cfg.PermissionIndexBits;
         ushort flags = LeafPermissions[index];
-        if ((outBase >> oas) != 0 || (flags & NeededPermission(access)) == 0)
+        if ((addresses >> oas) != 0 || (flags & NeededPermission(access)) == 0)
         {
             return false;
         }
