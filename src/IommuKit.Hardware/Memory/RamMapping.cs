@@ -23,17 +23,22 @@ internal sealed partial class RamMapping : SafeHandle
     private const uint MemRelease = 0x8000;
     private const uint PageReadWrite = 0x04;
 
+    private const ulong HugePage = 2UL << 20;
+    private const int MadvHugePage = 14;
+
+    private readonly ulong _mappedLength;
     private long _pressure;
 
-    private RamMapping(nint pointer, ulong length)
+    private RamMapping(nint mapping, ulong mappedLength, nint start)
         : base(0, ownsHandle: true)
     {
-        SetHandle(pointer);
-        Length = length;
+        SetHandle(mapping);
+        _mappedLength = mappedLength;
+        Start = start;
     }
 
-    /// <summary>Bytes reserved.</summary>
-    public ulong Length { get; }
+    /// <summary>Host address of the region's first byte (2 MiB aligned on Linux for regions of 2 MiB or more).</summary>
+    public nint Start { get; }
 
     /// <inheritdoc/>
     public override bool IsInvalid => handle == 0;
@@ -44,14 +49,19 @@ internal sealed partial class RamMapping : SafeHandle
     /// <exception cref="InsufficientMemoryException">The host refused the reservation (address space exhausted).</exception>
     public static RamMapping Reserve(ulong length)
     {
-        nint p = Map(length);
+        // On Linux, big regions start on a 2 MiB boundary and ask for transparent huge pages, as
+        // QEMU does for guest RAM: the host then covers page tables a device walks at random with
+        // few TLB entries. The slack before and after the aligned start is never touched.
+        bool huge = OperatingSystem.IsLinux() && length >= HugePage;
+        ulong mapped = huge ? length + HugePage : length;
+        nint p = Map(mapped);
         if (p == 0)
         {
             // Machines that were dropped still hold their reservations until their handles are
             // finalised: collect them and try once more before giving up.
             GC.Collect();
             GC.WaitForPendingFinalizers();
-            p = Map(length);
+            p = Map(mapped);
         }
 
         if (p == 0)
@@ -60,7 +70,14 @@ internal sealed partial class RamMapping : SafeHandle
                 $"The host could not reserve {length} bytes of address space for simulated RAM (error {Marshal.GetLastPInvokeError()}).");
         }
 
-        return new RamMapping(p, length);
+        nint start = p;
+        if (huge)
+        {
+            start = (nint)(((ulong)p + HugePage - 1) & ~(HugePage - 1));
+            _ = Madvise(start, (nuint)length, MadvHugePage); // advice only: without THP the pages stay 4 KiB
+        }
+
+        return new RamMapping(p, mapped, start);
     }
 
     private static nint Map(ulong length)
@@ -95,7 +112,7 @@ internal sealed partial class RamMapping : SafeHandle
     /// <inheritdoc/>
     protected override bool ReleaseHandle()
     {
-        bool ok = OperatingSystem.IsWindows() ? VirtualFree(handle, 0, MemRelease) : Munmap(handle, (nuint)Length) == 0;
+        bool ok = OperatingSystem.IsWindows() ? VirtualFree(handle, 0, MemRelease) : Munmap(handle, (nuint)_mappedLength) == 0;
         long pressure = Interlocked.Exchange(ref _pressure, 0);
         if (pressure != 0)
         {
@@ -107,6 +124,9 @@ internal sealed partial class RamMapping : SafeHandle
 
     [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
     private static partial nint Mmap(nint address, nuint length, int prot, int flags, int fd, nint offset);
+
+    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    private static partial int Madvise(nint address, nuint length, int advice);
 
     [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
     private static partial int Munmap(nint address, nuint length);

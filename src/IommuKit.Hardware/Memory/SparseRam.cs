@@ -49,7 +49,7 @@ internal sealed unsafe class SparseRam
 
         _touched = new ulong[(int)((((size - 1) >> _unitShift) >> 6) + 1)];
         _mapping = RamMapping.Reserve(size);
-        _base = (byte*)_mapping.DangerousGetHandle();
+        _base = (byte*)_mapping.Start;
     }
 
     public ulong Base { get; }
