@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # W3 side by side: the plain-C reference (gcc -O2) and IommuKit's ArmLpaeIoPageTable + ArmLpaeWalker
-# (dotnet, Release). Both print ns/op for map, walk, unmap and addrgen and check the expected values.
-# Usage: bench/reference/run-w3.sh [runs]   (default 1 run of each, alternating)
+# (dotnet, Release), run alternately. Each run prints ns/op for map, walk, unmap and addrgen and
+# checks the expected values; the summary gives each phase's median and best over the runs and the
+# ratio of the medians.
+# Usage: bench/reference/run-w3.sh [runs]   (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-runs="${1:-1}"
+runs="${1:-5}"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
@@ -14,8 +16,25 @@ dll="bench/IommuKit.Benchmarks/bin/Release/net10.0/IommuKit.Benchmarks.dll"
 
 status=0
 for ((i = 1; i <= runs; i++)); do
-    echo "== run $i"
-    "$out/w3_lpae" || status=1
-    dotnet "$dll" w3 || status=1
+    "$out/w3_lpae" >>"$out/all" || status=1
+    dotnet "$dll" w3 >>"$out/all" || status=1
 done
+
+grep -E '\.check ' "$out/all" | sort | uniq -c
+awk '
+    $3 == "ns/op" { split($1, k, "."); v[k[2] "." k[3]] = v[k[2] "." k[3]] " " $2 }
+    function stat(list, which,    a, n, i, j, t) {
+        n = split(substr(list, 2), a, " ")
+        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+        return which == "min" ? a[1] : (n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2)
+    }
+    END {
+        printf "%-8s %10s %10s %10s %10s %8s\n", "phase", "C median", "C best", "C# median", "C# best", "ratio"
+        split("map walk unmap addrgen", p, " ")
+        for (i = 1; i <= 4; i++) {
+            c = v["c." p[i]]; s = v["cs." p[i]]
+            cm = stat(c, "med"); sm = stat(s, "med")
+            printf "%-8s %10.2f %10.2f %10.2f %10.2f %7.2fx\n", p[i], cm, stat(c, "min"), sm, stat(s, "min"), sm / cm
+        }
+    }' "$out/all"
 exit "$status"

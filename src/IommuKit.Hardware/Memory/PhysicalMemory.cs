@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace IommuKit.Hardware.Memory;
 
@@ -23,7 +24,7 @@ namespace IommuKit.Hardware.Memory;
 /// tables). Naturally aligned accesses of 1, 2, 4 or 8 bytes to RAM are single-copy atomic,
 /// whether made as values (<see cref="Read(ulong, int, BusAccess, out ulong)"/> and friends) or
 /// as spans of that length, and so are cache line fills and write-backs per 8-byte word; longer
-/// spans are not. Chunk allocation is lock-free; the cache model serialises itself.
+/// spans are not. RAM needs no locks (the host backs pages on first touch); the cache model serialises itself.
 /// The map itself (<see cref="AddRam"/>, <see cref="AddMmio"/>) is built before the machine runs.
 /// </para>
 /// <para>
@@ -31,7 +32,7 @@ namespace IommuKit.Hardware.Memory;
 /// the CPU's caches, so leaving them out changes nothing a program can see, and costs one test.
 /// </para>
 /// </remarks>
-public sealed class PhysicalMemory
+public sealed unsafe class PhysicalMemory
 {
     private const int PageSize = 4096;
     private const int PageMask = PageSize - 1;
@@ -46,7 +47,9 @@ public sealed class PhysicalMemory
     private ulong _fastBase;
     private ulong _fastSize;
     private ulong _fastSizeCached;
-    private byte[]?[]?[] _fastDirectory = [];
+    private byte* _fastPointer;
+    private ulong[] _fastTouched = [];
+    private int _fastUnitShift;
     private SparseRam? _fastRam;
 
     /// <summary>A physical address space without a CPU cache model (all DMA coherent).</summary>
@@ -122,7 +125,9 @@ public sealed class PhysicalMemory
         if (size > _fastSize)
         {
             _fastRam = ram;
-            _fastDirectory = ram.Directory;
+            _fastPointer = ram.Pointer;
+            _fastTouched = ram.Touched;
+            _fastUnitShift = ram.UnitShift;
             _fastBase = baseAddress;
             _fastSize = size;
             _fastSizeCached = _cache is null ? size : 0;
@@ -164,8 +169,8 @@ public sealed class PhysicalMemory
         if ((size & (size - 1)) == 0 && off < (access == BusAccess.NoSnoop ? _fastSize : _fastSizeCached)
             && ((int)off & (size - 1)) == 0)
         {
-            byte[]? chunk = SparseRam.ChunkForRead(_fastDirectory, off);
-            value = chunk is null ? 0 : SparseRam.ReadAligned(chunk, (int)off & SparseRam.ChunkMask, size);
+            value = ReadAligned(_fastPointer + off, size);
+            GC.KeepAlive(this); // the mapping lives as long as this object: not before the load
             return BusStatus.Ok;
         }
 
@@ -188,12 +193,32 @@ public sealed class PhysicalMemory
         if ((size & (size - 1)) == 0 && off < (access == BusAccess.NoSnoop ? _fastSize : _fastSizeCached)
             && ((int)off & (size - 1)) == 0)
         {
-            byte[] chunk = SparseRam.ChunkForRead(_fastDirectory, off) ?? _fastRam!.AllocateChunk(off);
-            SparseRam.WriteAligned(chunk, (int)off & SparseRam.ChunkMask, size, value);
+            ulong unit = off >> _fastUnitShift;
+            if ((Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_fastTouched), (nint)(unit >> 6)) & (1UL << (int)unit)) == 0)
+            {
+                _fastRam!.Touch(unit, unit);
+            }
+
+            WriteAligned(_fastPointer + off, size, value);
+            GC.KeepAlive(this);
             return BusStatus.Ok;
         }
 
         return WriteSlow(pa, size, value, access);
+    }
+
+    /// <summary>
+    /// The largest RAM region as one host range, for table walkers that read many descriptors:
+    /// false if an access of kind <paramref name="access"/> to it must go through the cache model
+    /// (or there is no RAM). Reads through the view are what <see cref="Read64"/> returns for an
+    /// address inside it; the caller keeps this object alive while it uses the pointer.
+    /// </summary>
+    internal bool TryGetReadView(BusAccess access, out byte* pointer, out ulong baseAddress, out ulong size)
+    {
+        pointer = _fastPointer;
+        baseAddress = _fastBase;
+        size = access == BusAccess.NoSnoop ? _fastSize : _fastSizeCached;
+        return size != 0;
     }
 
     /// <summary>Reads one byte.</summary>
@@ -266,21 +291,7 @@ public sealed class PhysicalMemory
             return BusStatus.Ok;
         }
 
-        ulong off = pa - r.Base;
-        byte[] chunk = r.ChunkForWrite(off);
-        ref ulong word = ref Unsafe.As<byte, ulong>(ref chunk[(int)(off & SparseRam.ChunkMask)]);
-        if (BitConverter.IsLittleEndian)
-        {
-            original = Interlocked.CompareExchange(ref word, desired, expected);
-        }
-        else
-        {
-            original = BinaryPrimitives.ReverseEndianness(Interlocked.CompareExchange(
-                ref word,
-                BinaryPrimitives.ReverseEndianness(desired),
-                BinaryPrimitives.ReverseEndianness(expected)));
-        }
-
+        original = r.CompareExchange64(pa - r.Base, expected, desired);
         return BusStatus.Ok;
     }
 
@@ -365,38 +376,47 @@ public sealed class PhysicalMemory
         r.WriteLine(lineAddress - r.Base, line);
     }
 
-    private static void CopyFromRam(SparseRam r, ulong pa, Span<byte> destination)
-    {
-        ulong off = pa - r.Base;
-        while (!destination.IsEmpty)
-        {
-            int index = (int)(off & SparseRam.ChunkMask);
-            int n = Math.Min(destination.Length, SparseRam.ChunkSize - index);
-            byte[]? chunk = r.ChunkForRead(off);
-            if (chunk is null)
-            {
-                destination[..n].Clear();
-            }
-            else
-            {
-                chunk.AsSpan(index, n).CopyTo(destination);
-            }
+    private static void CopyFromRam(SparseRam r, ulong pa, Span<byte> destination) => r.Read(pa - r.Base, destination);
 
-            destination = destination[n..];
-            off += (ulong)n;
-        }
+    private static void CopyToRam(SparseRam r, ulong pa, ReadOnlySpan<byte> source) => r.Write(pa - r.Base, source);
+
+    /// <summary>A naturally aligned single-copy-atomic load of 1, 2, 4 or 8 bytes (little-endian).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong ReadAligned(byte* p, int size)
+    {
+        ulong value = size switch
+        {
+            8 => Volatile.Read(ref *(ulong*)p),
+            4 => Volatile.Read(ref *(uint*)p),
+            2 => Volatile.Read(ref *(ushort*)p),
+            _ => Volatile.Read(ref *p),
+        };
+        return BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value) >> (64 - (8 * size));
     }
 
-    private static void CopyToRam(SparseRam r, ulong pa, ReadOnlySpan<byte> source)
+    /// <summary>A naturally aligned single-copy-atomic store of 1, 2, 4 or 8 bytes (little-endian).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WriteAligned(byte* p, int size, ulong value)
     {
-        ulong off = pa - r.Base;
-        while (!source.IsEmpty)
+        if (!BitConverter.IsLittleEndian)
         {
-            int index = (int)(off & SparseRam.ChunkMask);
-            int n = Math.Min(source.Length, SparseRam.ChunkSize - index);
-            source[..n].CopyTo(r.ChunkForWrite(off).AsSpan(index, n));
-            source = source[n..];
-            off += (ulong)n;
+            value = BinaryPrimitives.ReverseEndianness(value) >> (64 - (8 * size));
+        }
+
+        switch (size)
+        {
+            case 8:
+                Volatile.Write(ref *(ulong*)p, value);
+                break;
+            case 4:
+                Volatile.Write(ref *(uint*)p, (uint)value);
+                break;
+            case 2:
+                Volatile.Write(ref *(ushort*)p, (ushort)value);
+                break;
+            default:
+                Volatile.Write(ref *p, (byte)value);
+                break;
         }
     }
 
@@ -481,8 +501,7 @@ public sealed class PhysicalMemory
             if ((_cache is null || access == BusAccess.NoSnoop) && IsNaturalPiece(0, size) && ((int)off & PageMask) <= PageSize - size)
             {
                 // Another RAM region: still one single-copy-atomic access.
-                byte[]? chunk = r.ChunkForRead(off);
-                return (chunk is null ? 0 : SparseRam.ReadInChunk(chunk, (int)off & SparseRam.ChunkMask, size), BusStatus.Ok);
+                return (r.ReadValue(off, size), BusStatus.Ok);
             }
 
             ReadRam(r, pa, buffer[..size], access);
@@ -509,7 +528,7 @@ public sealed class PhysicalMemory
             ulong off = pa - r.Base;
             if ((_cache is null || access == BusAccess.NoSnoop) && IsNaturalPiece(0, size) && ((int)off & PageMask) <= PageSize - size)
             {
-                SparseRam.WriteInChunk(r.ChunkForWrite(off), (int)off & SparseRam.ChunkMask, size, value);
+                r.WriteValue(off, size, value);
                 return BusStatus.Ok;
             }
 

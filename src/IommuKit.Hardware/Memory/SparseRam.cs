@@ -6,23 +6,31 @@ using System.Runtime.InteropServices;
 namespace IommuKit.Hardware.Memory;
 
 /// <summary>
-/// One RAM region whose backing store is allocated in 64 KiB chunks on first write, so a large
-/// address space costs only what was touched. Untouched bytes read as zero. Chunk allocation is
-/// lock-free (compare-and-exchange), so concurrent writers never lose a chunk.
+/// One RAM region, stored contiguously in a <see cref="RamMapping"/>: the host kernel backs only the
+/// pages that were written, so a large address space costs only what was touched, and an access is
+/// one host load or store at <c>base + offset</c>. Untouched bytes read as zero.
 /// </summary>
-internal sealed class SparseRam
+/// <remarks>
+/// <see cref="BackedBytes"/> counts the accounting units (64 KiB, or larger in regions above 1 TiB
+/// so the bitmap stays within 2 MiB) that were ever written, and reports them to the garbage
+/// collector as memory pressure. Every method keeps the object alive until its last pointer access
+/// (<see cref="GC.KeepAlive(object)"/>), so the mapping cannot be released under it.
+/// </remarks>
+internal sealed unsafe class SparseRam
 {
+    /// <summary>Smallest accounting unit (64 KiB).</summary>
     internal const int ChunkShift = 16;
-    internal const int ChunkSize = 1 << ChunkShift;
-    internal const int ChunkMask = ChunkSize - 1;
-    private const int LeafShift = 10; // 1024 chunks (64 MiB) per directory leaf
-    private const int LeafMask = (1 << LeafShift) - 1;
 
-    /// <summary>Largest region (64 TiB): its directory of leaf pointers is 8 MiB, allocated up front.</summary>
+    /// <summary>Largest region (64 TiB).</summary>
     internal const ulong MaxSize = 1UL << 46;
 
-    private readonly byte[]?[]?[] _directory;
-    private long _chunks;
+    private const int MaxAccountingUnits = 1 << 24;
+
+    private readonly RamMapping _mapping;
+    private readonly byte* _base;
+    private readonly ulong[] _touched;
+    private readonly int _unitShift;
+    private long _units;
 
     public SparseRam(ulong baseAddress, ulong size)
     {
@@ -33,78 +41,86 @@ internal sealed class SparseRam
 
         Base = baseAddress;
         Size = size;
-        ulong leaves = ((size - 1) >> (ChunkShift + LeafShift)) + 1;
-        _directory = new byte[]?[]?[(int)leaves];
+        _unitShift = ChunkShift;
+        while (((size - 1) >> _unitShift) >= MaxAccountingUnits)
+        {
+            _unitShift++;
+        }
+
+        _touched = new ulong[(int)((((size - 1) >> _unitShift) >> 6) + 1)];
+        _mapping = RamMapping.Reserve(size);
+        _base = (byte*)_mapping.Start;
     }
 
     public ulong Base { get; }
 
     public ulong Size { get; }
 
-    /// <summary>Bytes of host memory backing this region (64 KiB per touched chunk).</summary>
-    public long BackedBytes => Interlocked.Read(ref _chunks) * ChunkSize;
+    /// <summary>Host address of offset 0 (valid while this object is reachable).</summary>
+    public byte* Pointer => _base;
 
-    /// <summary>
-    /// The two-level chunk directory (leaf pointers, each leaf 1024 chunk pointers). The array
-    /// itself never changes, so <see cref="PhysicalMemory"/> keeps it to reach a chunk with one
-    /// dependent load less on its fast path.
-    /// </summary>
-    public byte[]?[]?[] Directory => _directory;
+    /// <summary>The written-unit bitmap, for <see cref="PhysicalMemory"/>'s inlined write path.</summary>
+    public ulong[] Touched => _touched;
 
-    /// <summary>The chunk holding <paramref name="offset"/>, or null if nothing was ever written there.</summary>
+    /// <summary>log2 of the accounting unit.</summary>
+    public int UnitShift => _unitShift;
+
+    /// <summary>Bytes of host memory backing this region (the accounting units ever written).</summary>
+    public long BackedBytes => Interlocked.Read(ref _units) << _unitShift;
+
+    /// <summary>Records a write of <paramref name="length"/> (≥ 1) bytes at <paramref name="offset"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public byte[]? ChunkForRead(ulong offset) => ChunkForRead(_directory, offset);
-
-    /// <summary>The chunk of <paramref name="directory"/> holding <paramref name="offset"/>, or null.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static byte[]? ChunkForRead(byte[]?[]?[] directory, ulong offset)
+    public void NoteWrite(ulong offset, ulong length)
     {
-        byte[]?[]? leaf = directory[(int)(offset >> (ChunkShift + LeafShift))];
-        return leaf is null ? null : LeafEntry(leaf, offset);
+        ulong first = offset >> _unitShift;
+        ulong last = (offset + length - 1) >> _unitShift;
+        if (first != last || (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_touched), (nint)(first >> 6)) & (1UL << (int)first)) == 0)
+        {
+            Touch(first, last);
+        }
     }
 
-    /// <summary>The chunk holding <paramref name="offset"/>, allocating it (zeroed) on first use.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public byte[] ChunkForWrite(ulong offset)
-    {
-        byte[]?[]? leaf = _directory[(int)(offset >> (ChunkShift + LeafShift))];
-        byte[]? chunk = leaf is null ? null : LeafEntry(leaf, offset);
-        return chunk ?? AllocateChunk(offset);
-    }
-
-    /// <summary>
-    /// The chunk slot of <paramref name="offset"/> in its leaf. Every leaf has exactly 1024 slots and
-    /// the index is masked to 0..1023, so the access needs no bounds check.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte[]? LeafEntry(byte[]?[] leaf, ulong offset)
-    {
-        Debug.Assert(leaf.Length == 1 << LeafShift);
-        return Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(leaf), (int)(offset >> ChunkShift) & LeafMask);
-    }
-
-    /// <summary>Allocates (zeroed) the chunk holding <paramref name="offset"/>, or returns the one another thread installed first.</summary>
+    /// <summary>Marks units <paramref name="first"/>..<paramref name="last"/> written (lock-free).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public byte[] AllocateChunk(ulong offset)
+    public void Touch(ulong first, ulong last)
     {
-        ref byte[]?[]? leafSlot = ref _directory[(int)(offset >> (ChunkShift + LeafShift))];
-        byte[]?[] leaf = leafSlot ?? Interlocked.CompareExchange(ref leafSlot, new byte[]?[1 << LeafShift], null) ?? leafSlot!;
-        ref byte[]? slot = ref leaf[(int)(offset >> ChunkShift) & LeafMask];
-        byte[]? existing = slot;
-        if (existing is not null)
+        long added = 0;
+        for (ulong u = first; u <= last; u++)
         {
-            return existing;
+            ulong bit = 1UL << (int)u;
+            if ((Interlocked.Or(ref _touched[(int)(u >> 6)], bit) & bit) == 0)
+            {
+                added++;
+            }
         }
 
-        byte[] fresh = GC.AllocateArray<byte>(ChunkSize, pinned: false);
-        existing = Interlocked.CompareExchange(ref slot, fresh, null);
-        if (existing is not null)
+        if (added != 0)
         {
-            return existing;
+            Interlocked.Add(ref _units, added);
+            _mapping.AddPressure(added << _unitShift);
+        }
+    }
+
+    /// <summary>Copies bytes out of the region.</summary>
+    public void Read(ulong offset, Span<byte> destination)
+    {
+        Debug.Assert(offset <= Size && (ulong)destination.Length <= Size - offset);
+        new ReadOnlySpan<byte>(_base + offset, destination.Length).CopyTo(destination);
+        GC.KeepAlive(this);
+    }
+
+    /// <summary>Copies bytes into the region.</summary>
+    public void Write(ulong offset, ReadOnlySpan<byte> source)
+    {
+        Debug.Assert(offset <= Size && (ulong)source.Length <= Size - offset);
+        if (source.IsEmpty)
+        {
+            return;
         }
 
-        Interlocked.Increment(ref _chunks);
-        return fresh;
+        NoteWrite(offset, (ulong)source.Length);
+        source.CopyTo(new Span<byte>(_base + offset, source.Length));
+        GC.KeepAlive(this);
     }
 
     /// <summary>
@@ -113,20 +129,15 @@ internal sealed class SparseRam
     /// </summary>
     public void ReadLine(ulong offset, Span<byte> line)
     {
-        Debug.Assert((offset & 63) == 0 && line.Length == 64);
-        byte[]? chunk = ChunkForRead(offset);
-        if (chunk is null)
-        {
-            line.Clear();
-            return;
-        }
-
-        ref ulong source = ref Unsafe.As<byte, ulong>(ref chunk[(int)(offset & ChunkMask)]);
+        Debug.Assert((offset & 63) == 0 && line.Length == 64 && offset < Size);
+        ulong* source = (ulong*)(_base + offset);
         ref byte destination = ref MemoryMarshal.GetReference(line);
         for (int i = 0; i < 8; i++)
         {
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, i * 8), Volatile.Read(ref Unsafe.Add(ref source, i)));
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, i * 8), Volatile.Read(ref source[i]));
         }
+
+        GC.KeepAlive(this);
     }
 
     /// <summary>
@@ -135,108 +146,146 @@ internal sealed class SparseRam
     /// </summary>
     public void WriteLine(ulong offset, ReadOnlySpan<byte> line)
     {
-        Debug.Assert((offset & 63) == 0 && line.Length == 64);
-        ref ulong destination = ref Unsafe.As<byte, ulong>(ref ChunkForWrite(offset)[(int)(offset & ChunkMask)]);
+        Debug.Assert((offset & 63) == 0 && line.Length == 64 && offset < Size);
+        NoteWrite(offset, 64);
+        ulong* destination = (ulong*)(_base + offset);
         ref byte source = ref MemoryMarshal.GetReference(line);
         for (int i = 0; i < 8; i++)
         {
-            Volatile.Write(ref Unsafe.Add(ref destination, i), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref source, i * 8)));
+            Volatile.Write(ref destination[i], Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref source, i * 8)));
         }
+
+        GC.KeepAlive(this);
     }
 
-    /// <summary>Reads a naturally aligned value of 1, 2, 4 or 8 bytes (single-copy atomic).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong ReadAligned(byte[] chunk, int index, int size)
+    /// <summary>Reads 1–8 bytes at <paramref name="offset"/>; single-copy atomic when naturally aligned.</summary>
+    public ulong ReadValue(ulong offset, int size)
     {
-        Debug.Assert((index & (size - 1)) == 0 && index <= ChunkSize - size);
-        ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(chunk), index);
+        Debug.Assert(offset < Size && (ulong)size <= Size - offset);
+        ulong value = ReadAt(_base + offset, size);
+        GC.KeepAlive(this);
+        return value;
+    }
+
+    /// <summary>Writes the low 1–8 bytes of <paramref name="value"/>; single-copy atomic when naturally aligned.</summary>
+    public void WriteValue(ulong offset, int size, ulong value)
+    {
+        Debug.Assert(offset < Size && (ulong)size <= Size - offset);
+        NoteWrite(offset, (ulong)size);
+        WriteAt(_base + offset, size, value);
+        GC.KeepAlive(this);
+    }
+
+    /// <summary>Atomic compare-and-exchange of the aligned little-endian word at <paramref name="offset"/>.</summary>
+    public ulong CompareExchange64(ulong offset, ulong expected, ulong desired)
+    {
+        Debug.Assert((offset & 7) == 0 && offset < Size);
+        NoteWrite(offset, 8);
+        ref ulong word = ref *(ulong*)(_base + offset);
+        ulong original = BitConverter.IsLittleEndian
+            ? Interlocked.CompareExchange(ref word, desired, expected)
+            : BinaryPrimitives.ReverseEndianness(Interlocked.CompareExchange(
+                ref word,
+                BinaryPrimitives.ReverseEndianness(desired),
+                BinaryPrimitives.ReverseEndianness(expected)));
+        GC.KeepAlive(this);
+        return original;
+    }
+
+    /// <summary>
+    /// Reads a little-endian value of 1–8 bytes at <paramref name="p"/>: with a volatile (single-copy
+    /// atomic) load when it is naturally aligned, as two loads are never merged or torn then.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong ReadAt(byte* p, int size)
+    {
+        if ((size & (size - 1)) != 0)
+        {
+            return ReadOdd(p, size);
+        }
+
+        bool aligned = ((nint)p & (size - 1)) == 0;
         ulong value = size switch
         {
-            8 => Volatile.Read(ref Unsafe.As<byte, ulong>(ref p)),
-            4 => Volatile.Read(ref Unsafe.As<byte, uint>(ref p)),
-            2 => Volatile.Read(ref Unsafe.As<byte, ushort>(ref p)),
-            _ => Volatile.Read(ref p),
-        };
-        return BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value) >> (64 - (8 * size));
-    }
-
-    /// <summary>Writes a naturally aligned value of 1, 2, 4 or 8 bytes (single-copy atomic).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WriteAligned(byte[] chunk, int index, int size, ulong value)
-    {
-        Debug.Assert((index & (size - 1)) == 0 && index <= ChunkSize - size);
-        ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(chunk), index);
-        if (!BitConverter.IsLittleEndian)
-        {
-            value = BinaryPrimitives.ReverseEndianness(value) >> (64 - (8 * size));
-        }
-
-        switch (size)
-        {
-            case 8:
-                Volatile.Write(ref Unsafe.As<byte, ulong>(ref p), value);
-                break;
-            case 4:
-                Volatile.Write(ref Unsafe.As<byte, uint>(ref p), (uint)value);
-                break;
-            case 2:
-                Volatile.Write(ref Unsafe.As<byte, ushort>(ref p), (ushort)value);
-                break;
-            default:
-                Volatile.Write(ref p, (byte)value);
-                break;
-        }
-    }
-
-    /// <summary>Reads an aligned or unaligned value of 1–8 bytes that lies inside one chunk.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong ReadInChunk(byte[] chunk, int index, int size)
-    {
-        ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(chunk), index);
-        ulong value = size switch
-        {
-            8 => (index & 7) == 0 ? Volatile.Read(ref Unsafe.As<byte, ulong>(ref p)) : Unsafe.ReadUnaligned<ulong>(ref p),
-            4 => Unsafe.ReadUnaligned<uint>(ref p),
-            2 => Unsafe.ReadUnaligned<ushort>(ref p),
-            _ => p,
+            8 => aligned ? Volatile.Read(ref *(ulong*)p) : Unsafe.ReadUnaligned<ulong>(p),
+            4 => aligned ? Volatile.Read(ref *(uint*)p) : Unsafe.ReadUnaligned<uint>(p),
+            2 => aligned ? Volatile.Read(ref *(ushort*)p) : Unsafe.ReadUnaligned<ushort>(p),
+            _ => Volatile.Read(ref *p),
         };
 
         // Simulated memory is little-endian; the JIT removes this on little-endian hosts.
         return BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value) >> (64 - (8 * size));
     }
 
-    /// <summary>Writes a value of 1–8 bytes that lies inside one chunk.</summary>
+    /// <summary>Writes the low 1–8 bytes of <paramref name="value"/> little-endian at <paramref name="p"/> (atomic when naturally aligned).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WriteInChunk(byte[] chunk, int index, int size, ulong value)
+    public static void WriteAt(byte* p, int size, ulong value)
     {
-        ref byte p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(chunk), index);
+        if ((size & (size - 1)) != 0)
+        {
+            for (int i = 0; i < size; i++)
+            {
+                p[i] = (byte)(value >> (8 * i));
+            }
+
+            return;
+        }
+
         if (!BitConverter.IsLittleEndian)
         {
             value = BinaryPrimitives.ReverseEndianness(value) >> (64 - (8 * size));
         }
 
+        bool aligned = ((nint)p & (size - 1)) == 0;
         switch (size)
         {
             case 8:
-                if ((index & 7) == 0)
+                if (aligned)
                 {
-                    Volatile.Write(ref Unsafe.As<byte, ulong>(ref p), value);
+                    Volatile.Write(ref *(ulong*)p, value);
                 }
                 else
                 {
-                    Unsafe.WriteUnaligned(ref p, value);
+                    Unsafe.WriteUnaligned(p, value);
                 }
 
                 break;
             case 4:
-                Unsafe.WriteUnaligned(ref p, (uint)value);
+                if (aligned)
+                {
+                    Volatile.Write(ref *(uint*)p, (uint)value);
+                }
+                else
+                {
+                    Unsafe.WriteUnaligned(p, (uint)value);
+                }
+
                 break;
             case 2:
-                Unsafe.WriteUnaligned(ref p, (ushort)value);
+                if (aligned)
+                {
+                    Volatile.Write(ref *(ushort*)p, (ushort)value);
+                }
+                else
+                {
+                    Unsafe.WriteUnaligned(p, (ushort)value);
+                }
+
                 break;
             default:
-                p = (byte)value;
+                Volatile.Write(ref *p, (byte)value);
                 break;
         }
+    }
+
+    private static ulong ReadOdd(byte* p, int size)
+    {
+        ulong value = 0;
+        for (int i = 0; i < size; i++)
+        {
+            value |= (ulong)p[i] << (8 * i);
+        }
+
+        return value;
     }
 }

@@ -520,6 +520,45 @@ public sealed class ArmLpaeIoPageTable
             return 0;
         }
 
+        if (pgcount == 1)
+        {
+            // One leaf, as a page-by-page unmap asks: read down to it and clear it. Anything else
+            // met on the way (a hole, a table where the leaf should be, a larger block) is left
+            // to the general walk below, which decides it as Linux does.
+            int shift = _startShift;
+            ulong indexMask = _pgdIndexMask;
+            ulong table = _pgdPa;
+            for (int level = _startLevel; level < MaxLevels; level++)
+            {
+                ulong ptep = table + (((iova >> shift) & indexMask) << 3);
+                ulong pte = ReadPte(ptep);
+                if (pgsize == 1UL << shift)
+                {
+                    if (!IsLeaf(pte, level))
+                    {
+                        break;
+                    }
+
+                    ClearPtes(ptep, 1);
+                    if (gather is not null && !gather.Queued)
+                    {
+                        _flushOps.TlbAddPage(gather, iova, pgsize);
+                    }
+
+                    return pgsize;
+                }
+
+                if ((pte & ArmLpaePte.TypeMask) != ArmLpaePte.TypeTable || level == MaxLevels - 1)
+                {
+                    break;
+                }
+
+                table = PteToPaddr(pte);
+                shift -= _bitsPerLevel;
+                indexMask = _tableIndexMask;
+            }
+        }
+
         return Unmap(gather, iova, pgsize, pgcount, _startLevel, _pgdPa, _startShift, _pgdIndexMask);
     }
 
@@ -878,13 +917,18 @@ public sealed class ArmLpaeIoPageTable
     /// <summary><c>__arm_lpae_sync_pte</c>: dma_sync_single_for_device of the PTEs.</summary>
     private void SyncPtes(ulong ptep, int num) => _memory.Cache?.Clean(ptep, (ulong)num * 8);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ThrowIfFreed()
     {
         if (Volatile.Read(ref _freed) != 0)
         {
-            throw new ObjectDisposedException(nameof(ArmLpaeIoPageTable), "The page table was freed.");
+            ThrowFreed();
         }
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowFreed() =>
+        throw new ObjectDisposedException(nameof(ArmLpaeIoPageTable), "The page table was freed.");
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowBadTable(ulong pa, BusStatus s) =>

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace IommuKit.Hardware.PageTables.ArmLpae;
 
 /// <summary>
@@ -205,9 +207,11 @@ public static class ArmLpaePte
     /// <c>paddr_to_iopte</c>: the output-address field for <paramref name="pa"/>; PA[51:48] fold
     /// into bits 15:12 (only meaningful with the 64K granule, where those bits are otherwise zero).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong PaddrToPte(ulong pa) => (pa | (pa >> 36)) & AddrMask;
 
     /// <summary><c>iopte_to_paddr</c>: the output address of a descriptor for a granule of 2^<paramref name="granuleShift"/> bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong PteToPaddr(ulong pte, int granuleShift)
     {
         ulong pa = pte & AddrMask;

@@ -117,6 +117,9 @@ public readonly record struct ArmLpaeWalkConfig
     /// <summary>True if the fields describe a walk the architecture defines.</summary>
     public bool IsValid => (_derived & 1) != 0;
 
+    /// <summary>The configuration's bits of the fast walk's leaf-permission index (VMSAv8-64, WXN, stage 2).</summary>
+    internal int PermissionIndexBits => (_aarch64 ? 32 : 0) | (Wxn ? 64 : 0) | (_stage == 2 ? 128 : 0);
+
     /// <summary>Index shift of the start level (hot path).</summary>
     internal int StartShift => (int)(_derived >> 8) & 0x3F;
 

@@ -25,14 +25,28 @@ namespace IommuKit.Hardware.PageTables.ArmLpae;
 /// the contiguous hint as a TLB grouping (reported only), TTBR0/TTBR1 selection (the caller
 /// picks the table and passes the address within the regime).</para>
 /// </remarks>
-public static class ArmLpaeWalker
+public static partial class ArmLpaeWalker
 {
     private const int MaxUpdateRetries = 16;
 
     /// <summary>Walks one stage for <paramref name="inputAddress"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Walk(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong inputAddress, ArmLpaeAccess access, out ArmLpaeWalkResult result)
     {
         ArgumentNullException.ThrowIfNull(memory);
+        if (!TryWalkFast(memory, in cfg, inputAddress, access, out result))
+        {
+            WalkReference(memory, in cfg, inputAddress, access, out result);
+        }
+    }
+
+    /// <summary>
+    /// The complete single-stage walk, with every fault, hardware update and hierarchical
+    /// attribute; <see cref="Walk"/> uses it whenever its fast path declines.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static void WalkReference(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong inputAddress, ArmLpaeAccess access, out ArmLpaeWalkResult result)
+    {
         var direct = default(DirectFetch);
         WalkStage(memory, in cfg, ref direct, inputAddress, access, out result);
     }

@@ -1,0 +1,140 @@
+using System.Runtime.InteropServices;
+
+namespace IommuKit.Hardware.Memory;
+
+/// <summary>
+/// A range of host virtual memory reserved for one RAM region: zero-filled, and backed by host
+/// pages only where it is written, because the host kernel allocates anonymous memory on first
+/// touch (Linux and macOS: <c>mmap</c> with <c>MAP_NORESERVE</c>; Windows: <c>VirtualAlloc</c>,
+/// whose commit is charged up front but whose pages are also demand-zero). Released when the
+/// handle is finalised or disposed.
+/// </summary>
+internal sealed partial class RamMapping : SafeHandle
+{
+    private const int ProtRead = 1;
+    private const int ProtWrite = 2;
+    private const int MapPrivate = 0x02;
+    private const int LinuxMapAnonymous = 0x20;
+    private const int LinuxMapNoReserve = 0x4000;
+    private const int MacMapAnonymous = 0x1000;
+    private const int MacMapNoReserve = 0x40;
+    private const uint MemCommit = 0x1000;
+    private const uint MemReserve = 0x2000;
+    private const uint MemRelease = 0x8000;
+    private const uint PageReadWrite = 0x04;
+
+    private const ulong HugePage = 2UL << 20;
+    private const int MadvHugePage = 14;
+
+    private readonly ulong _mappedLength;
+    private long _pressure;
+
+    private RamMapping(nint mapping, ulong mappedLength, nint start)
+        : base(0, ownsHandle: true)
+    {
+        SetHandle(mapping);
+        _mappedLength = mappedLength;
+        Start = start;
+    }
+
+    /// <summary>Host address of the region's first byte (2 MiB aligned on Linux for regions of 2 MiB or more).</summary>
+    public nint Start { get; }
+
+    /// <inheritdoc/>
+    public override bool IsInvalid => handle == 0;
+
+    /// <summary>
+    /// Reserves <paramref name="length"/> zeroed bytes.
+    /// </summary>
+    /// <exception cref="InsufficientMemoryException">The host refused the reservation (address space exhausted).</exception>
+    public static RamMapping Reserve(ulong length)
+    {
+        // On Linux, big regions start on a 2 MiB boundary and ask for transparent huge pages, as
+        // QEMU does for guest RAM: the host then covers page tables a device walks at random with
+        // few TLB entries. The slack before and after the aligned start is never touched.
+        bool huge = OperatingSystem.IsLinux() && length >= HugePage;
+        ulong mapped = huge ? length + HugePage : length;
+        nint p = Map(mapped);
+        if (p == 0)
+        {
+            // Machines that were dropped still hold their reservations until their handles are
+            // finalised: collect them and try once more before giving up.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            p = Map(mapped);
+        }
+
+        if (p == 0)
+        {
+            throw new InsufficientMemoryException(
+                $"The host could not reserve {length} bytes of address space for simulated RAM (error {Marshal.GetLastPInvokeError()}).");
+        }
+
+        nint start = p;
+        if (huge)
+        {
+            start = (nint)(((ulong)p + HugePage - 1) & ~(HugePage - 1));
+            _ = Madvise(start, (nuint)length, MadvHugePage); // advice only: without THP the pages stay 4 KiB
+        }
+
+        return new RamMapping(p, mapped, start);
+    }
+
+    private static nint Map(ulong length)
+    {
+        nint p;
+        if (OperatingSystem.IsWindows())
+        {
+            p = VirtualAlloc(0, (nuint)length, MemReserve | MemCommit, PageReadWrite);
+        }
+        else
+        {
+            int flags = MapPrivate | (OperatingSystem.IsMacOS() || OperatingSystem.IsIOS() || OperatingSystem.IsFreeBSD()
+                ? MacMapAnonymous | MacMapNoReserve
+                : LinuxMapAnonymous | LinuxMapNoReserve);
+            p = Mmap(0, (nuint)length, ProtRead | ProtWrite, flags, -1, 0);
+            if (p == -1)
+            {
+                p = 0;
+            }
+        }
+
+        return p;
+    }
+
+    /// <summary>Tells the garbage collector that <paramref name="bytes"/> more host memory now backs the region.</summary>
+    public void AddPressure(long bytes)
+    {
+        GC.AddMemoryPressure(bytes);
+        Interlocked.Add(ref _pressure, bytes);
+    }
+
+    /// <inheritdoc/>
+    protected override bool ReleaseHandle()
+    {
+        bool ok = OperatingSystem.IsWindows() ? VirtualFree(handle, 0, MemRelease) : Munmap(handle, (nuint)_mappedLength) == 0;
+        long pressure = Interlocked.Exchange(ref _pressure, 0);
+        if (pressure != 0)
+        {
+            GC.RemoveMemoryPressure(pressure);
+        }
+
+        return ok;
+    }
+
+    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
+    private static partial nint Mmap(nint address, nuint length, int prot, int flags, int fd, nint offset);
+
+    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    private static partial int Madvise(nint address, nuint length, int advice);
+
+    [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
+    private static partial int Munmap(nint address, nuint length);
+
+    [LibraryImport("kernel32", EntryPoint = "VirtualAlloc", SetLastError = true)]
+    private static partial nint VirtualAlloc(nint address, nuint size, uint allocationType, uint protect);
+
+    [LibraryImport("kernel32", EntryPoint = "VirtualFree", SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    private static partial bool VirtualFree(nint address, nuint size, uint freeType);
+}

@@ -1,0 +1,167 @@
+using System.Runtime.CompilerServices;
+using IommuKit.Hardware.Memory;
+
+namespace IommuKit.Hardware.PageTables.ArmLpae;
+
+/// <summary>The walker's fast path: the translations a device makes all day long.</summary>
+public static partial class ArmLpaeWalker
+{
+    // Permission flags of a leaf, indexed by LeafIndex(): bit 0 AP[1] / S2AP[0] (descriptor bit 6),
+    // bit 1 AP[2] / S2AP[1] (bit 7), bit 2 PXN (bit 53), bit 3 UXN / XN (bit 54), bit 4 a privileged
+    // access, bit 5 VMSAv8-64, bit 6 WXN, bit 7 stage 2. Computed once from the same rules as the
+    // reference walk's (with no hierarchical table attributes), and never written again.
+    private static readonly byte[] LeafPermissions = BuildLeafPermissions();
+
+    /// <summary>
+    /// One stage, for a walk that ends in a valid leaf whose access flag is set, has no DBM bit,
+    /// passes its permission check and (at stage 1) has no NSTable/APTable/XNTable above it. Returns
+    /// false for anything else (a fault, a hardware update, hierarchical attributes, a bus error),
+    /// and the caller runs the reference walk, which decides it; a false return changes nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool TryWalkFast(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result) =>
+        cfg.GranuleShift switch
+        {
+            12 => TryWalkFast<Granule4K>(memory, in cfg, ia, access, out result),
+            14 => TryWalkFast<Granule16K>(memory, in cfg, ia, access, out result),
+            _ => TryWalkFast<Granule64K>(memory, in cfg, ia, access, out result),
+        };
+
+    /// <summary><see cref="TryWalkFast(PhysicalMemory, in ArmLpaeWalkConfig, ulong, ArmLpaeAccess, out ArmLpaeWalkResult)"/> with the granule's constants folded in.</summary>
+    private static unsafe bool TryWalkFast<TGranule>(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
+        where TGranule : struct, IGranule
+    {
+        Unsafe.SkipInit(out result);
+        if (!cfg.IsValid || (ia >> cfg.InputSize) != 0 || cfg.GranuleShift != TGranule.Shift
+            || !memory.TryGetReadView(cfg.WalkAccess, out byte* view, out ulong viewBase, out ulong viewSize))
+        {
+            return false;
+        }
+
+        int g = TGranule.Shift;
+        int oas = cfg.OutputSize;
+        int startBits = cfg.StartBits;
+        int shift = cfg.StartShift;
+        ulong table = cfg.TableBase & ~((1UL << Math.Max(startBits + 3, 6)) - 1);
+        ulong indexMask = (1UL << startBits) - 1;
+        ulong addrMask = ArmLpaePte.AddrMask & ~((1UL << g) - 1);
+        ulong highMask = g == 16 ? 0xF000UL : 0; // 64K granule: descriptor bits [15:12] are OA[51:48]
+        int level = cfg.StartLevel;
+        ulong tableAttrs = 0; // the table descriptors on the path, ORed
+        ulong startTable = table;
+        ulong desc;
+        while (true)
+        {
+            // Descriptor addresses are 8-byte aligned by construction, so one aligned load reads one.
+            // A table address beyond the output size is caught after the loop (the OR of the
+            // addresses is beyond it exactly when one of them is); reading through it first is
+            // harmless, as the walk is then handed to the reference walk.
+            ulong off = table + (((ia >> shift) & indexMask) << 3) - viewBase;
+            if (off >= viewSize)
+            {
+                return false;
+            }
+
+            desc = Volatile.Read(ref *(ulong*)(view + off));
+            if ((~desc & 3) != 0 || level == 3)
+            {
+                break;
+            }
+
+            table = (desc & addrMask) | ((desc & highMask) << 36);
+            tableAttrs |= desc;
+            shift -= g - 3;
+            indexMask = (1UL << (g - 3)) - 1;
+            level++;
+        }
+
+        GC.KeepAlive(memory); // the view's mapping belongs to memory
+        // The leaf: a page at level 3 or an allowed block, with AF set and no DBM bit (an update
+        // or an access-flag fault is the reference walk's business).
+        int stage = cfg.Stage;
+        if ((desc & (ArmLpaePte.Af | ArmLpaePte.Dbm)) != ArmLpaePte.Af
+            || (level == 3 ? (~desc & 3) != 0 : (desc & 3) != 1 || !BlockAllowed(level, g, oas))
+            || (stage == 1 && (tableAttrs >> 59) != 0))
+        {
+            return false;
+        }
+
+        ulong outBase = (desc & addrMask & ~((1UL << shift) - 1)) | ((desc & highMask) << 36);
+        ulong addresses = startTable | outBase | (tableAttrs & addrMask) | ((tableAttrs & highMask) << 36);
+        int index = (int)(((desc >> 6) & 3) | ((desc >> 51) & 0xC)) | ((int)(access & ArmLpaeAccess.Privileged) << 2) | cfg.PermissionIndexBits;
+        ushort flags = LeafPermissions[index];
+        if ((addresses >> oas) != 0 || (flags & NeededPermission(access)) == 0)
+        {
+            return false;
+        }
+
+        result = new ArmLpaeWalkResult(outBase | (ia & ((1UL << shift) - 1)), desc, level, stage, shift, flags);
+        return true;
+    }
+
+    /// <summary>The permission flag an access needs: write, execute (a fetch that is not a write) or read.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ushort NeededPermission(ArmLpaeAccess access) =>
+        (access & ArmLpaeAccess.Write) != 0 ? ArmLpaeWalkResult.FlagWritable
+        : (access & ArmLpaeAccess.Execute) != 0 ? ArmLpaeWalkResult.FlagExecutable
+        : ArmLpaeWalkResult.FlagReadable;
+
+    /// <summary>A translation granule, as a type so that the fast walk is compiled once per granule.</summary>
+    private interface IGranule
+    {
+        static abstract int Shift { get; }
+    }
+
+    private readonly struct Granule4K : IGranule
+    {
+        public static int Shift => 12;
+    }
+
+    private readonly struct Granule16K : IGranule
+    {
+        public static int Shift => 14;
+    }
+
+    private readonly struct Granule64K : IGranule
+    {
+        public static int Shift => 16;
+    }
+
+    private static byte[] BuildLeafPermissions()
+    {
+        var table = new byte[256];
+        for (int i = 0; i < table.Length; i++)
+        {
+            bool ap1 = (i & 1) != 0;
+            bool ap2 = (i & 2) != 0;
+            bool pxn = (i & 4) != 0;
+            bool uxn = (i & 8) != 0;
+            bool privileged = (i & 16) != 0;
+            bool aarch64 = (i & 32) != 0;
+            bool wxn = (i & 64) != 0;
+            bool readable, writable, executable;
+            if ((i & 128) != 0)
+            {
+                // Stage 2: S2AP[0] read, S2AP[1] write; without FEAT_XNX only XN[1] counts.
+                readable = ap1;
+                writable = ap2;
+                executable = !uxn;
+            }
+            else
+            {
+                readable = privileged || ap1;
+                writable = readable && !ap2;
+
+                // VMSAv8-64: memory writable at EL0 is never executable at EL1 (implied PXN).
+                bool xn = aarch64 ? (privileged ? pxn || (ap1 && !ap2) : uxn) : uxn || (privileged && pxn);
+                executable = !(xn || (wxn && writable));
+            }
+
+            table[i] = (byte)((readable ? ArmLpaeWalkResult.FlagReadable : 0)
+                | (writable ? ArmLpaeWalkResult.FlagWritable : 0)
+                | (executable ? ArmLpaeWalkResult.FlagExecutable : 0));
+        }
+
+        return table;
+    }
+}
