@@ -154,6 +154,9 @@ public static class ArmLpaeW3
     {
         ArgumentNullException.ThrowIfNull(output);
         WarmUp();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         (PhysicalMemory memory, SimpleTablePageAllocator allocator, ArmLpaeIoPageTable table, ArmLpaeWalkConfig cfg) = Create();
 
         long t0 = Stopwatch.GetTimestamp();
