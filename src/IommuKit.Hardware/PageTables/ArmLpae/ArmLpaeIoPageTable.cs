@@ -26,7 +26,7 @@ namespace IommuKit.Hardware.PageTables.ArmLpae;
 /// <para>Not modelled: the ARM_MALI_LPAE format, the debugfs <c>pgtable_walk</c>. WARNs are not reported (the NoWarn quirk is accepted and changes nothing
 /// observable).</para>
 /// </remarks>
-public sealed class ArmLpaeIoPageTable
+public sealed unsafe class ArmLpaeIoPageTable
 {
     private const int MaxLevels = 4;
 
@@ -58,6 +58,12 @@ public sealed class ArmLpaeIoPageTable
     private ulong _protCache;
     private int _freed;
 
+    // The kernel's direct map of RAM, for reading PTEs (Linux dereferences iopte pointers): the
+    // largest RAM region when CPU accesses do not go through a cache model, else empty.
+    private readonly byte* _directMap;
+    private readonly ulong _directMapBase;
+    private readonly ulong _directMapSize;
+
     private ArmLpaeIoPageTable(
         IoPageTableConfig config, PhysicalMemory memory, ITablePageAllocator allocator, IIoPageTableFlushOps flushOps, int startLevel, int pgdBits)
     {
@@ -83,6 +89,10 @@ public sealed class ArmLpaeIoPageTable
         _pgdIndexMask = (1UL << pgdBits) - 1;
         _tableIndexMask = (1UL << _bitsPerLevel) - 1;
         _protCache = ProtCacheEntry(_format, _quirks, IommuProt.Read | IommuProt.Write | IommuProt.Cache);
+        if (!memory.TryGetReadView(BusAccess.Cpu, out _directMap, out _directMapBase, out _directMapSize))
+        {
+            _directMapSize = 0;
+        }
     }
 
     /// <summary>The configuration after <c>arm_lpae_restrict_pgsizes</c> and the format's limits.</summary>
@@ -539,7 +549,7 @@ public sealed class ArmLpaeIoPageTable
                         break;
                     }
 
-                    ClearPtes(ptep, 1);
+                    ClearLeaf(ptep);
                     if (gather is not null && !gather.Queued)
                     {
                         _flushOps.TlbAddPage(gather, iova, pgsize);
@@ -880,6 +890,21 @@ public sealed class ArmLpaeIoPageTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong ReadPte(ulong pa)
     {
+        // PTE addresses are 8-byte aligned by construction.
+        ulong off = pa - _directMapBase;
+        if (off < _directMapSize)
+        {
+            ulong pte = Volatile.Read(ref *(ulong*)(_directMap + off));
+            GC.KeepAlive(this); // _memory, which owns the mapping, lives as long as this table
+            return pte;
+        }
+
+        return ReadPteSlow(pa);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ulong ReadPteSlow(ulong pa)
+    {
         BusStatus s = _memory.Read64(pa, BusAccess.Cpu, out ulong v);
         if (s != BusStatus.Ok)
         {
@@ -911,6 +936,29 @@ public sealed class ArmLpaeIoPageTable
         if (!_coherent && num != 0)
         {
             SyncPtes(ptep, num);
+        }
+    }
+
+    /// <summary>
+    /// <c>__arm_lpae_clear_pte</c> of one PTE that holds a leaf. The leaf was written, so its RAM is
+    /// already counted as backed and the store can go straight through the direct map.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ClearLeaf(ulong ptep)
+    {
+        ulong off = ptep - _directMapBase;
+        if (off < _directMapSize)
+        {
+            Volatile.Write(ref *(ulong*)(_directMap + off), 0);
+            GC.KeepAlive(this);
+            if (!_coherent)
+            {
+                SyncPtes(ptep, 1);
+            }
+        }
+        else
+        {
+            ClearPtes(ptep, 1);
         }
     }
 
