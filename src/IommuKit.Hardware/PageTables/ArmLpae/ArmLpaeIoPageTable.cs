@@ -530,26 +530,42 @@ public sealed unsafe class ArmLpaeIoPageTable
             return 0;
         }
 
-        if (pgcount == 1)
+        if (pgcount == 1 && (pgsize & (pgsize - 1)) == 0 && _directMapSize != 0)
         {
-            // One leaf, as a page-by-page unmap asks: read down to it and clear it. Anything else
-            // met on the way (a hole, a table where the leaf should be, a larger block) is left
-            // to the general walk below, which decides it as Linux does.
+            // One leaf, as a page-by-page unmap asks: read down to it through the direct map and
+            // clear it. Anything else met on the way (a hole, a table where the leaf should be, a
+            // larger block, a PTE outside the direct map) is left to the general walk below, which
+            // decides it as Linux does. pgsize is one size of the bitmap, so the leaf's level is
+            // reached at the latest at level 3.
+            int leafShift = BitOperations.TrailingZeroCount(pgsize);
             int shift = _startShift;
             ulong indexMask = _pgdIndexMask;
             ulong table = _pgdPa;
-            for (int level = _startLevel; level < MaxLevels; level++)
+            while (true)
             {
-                ulong ptep = table + (((iova >> shift) & indexMask) << 3);
-                ulong pte = ReadPte(ptep);
-                if (pgsize == 1UL << shift)
+                ulong off = table + (((iova >> shift) & indexMask) << 3) - _directMapBase;
+                if (off >= _directMapSize)
                 {
-                    if (!IsLeaf(pte, level))
+                    break;
+                }
+
+                ulong pte = Volatile.Read(ref *(ulong*)(_directMap + off));
+                if (shift == leafShift)
+                {
+                    if ((pte & ArmLpaePte.TypeMask) != (shift == _granuleShift ? ArmLpaePte.TypePage : ArmLpaePte.TypeBlock))
                     {
                         break;
                     }
 
-                    ClearLeaf(ptep);
+                    // The leaf was written, so its RAM is already counted as backed: clear it
+                    // straight through the direct map (__arm_lpae_clear_pte).
+                    Volatile.Write(ref *(ulong*)(_directMap + off), 0);
+                    GC.KeepAlive(this);
+                    if (!_coherent)
+                    {
+                        SyncPtes(off + _directMapBase, 1);
+                    }
+
                     if (gather is not null && !gather.Queued)
                     {
                         _flushOps.TlbAddPage(gather, iova, pgsize);
@@ -558,7 +574,7 @@ public sealed unsafe class ArmLpaeIoPageTable
                     return pgsize;
                 }
 
-                if ((pte & ArmLpaePte.TypeMask) != ArmLpaePte.TypeTable || level == MaxLevels - 1)
+                if ((pte & ArmLpaePte.TypeMask) != ArmLpaePte.TypeTable)
                 {
                     break;
                 }
@@ -569,8 +585,12 @@ public sealed unsafe class ArmLpaeIoPageTable
             }
         }
 
-        return Unmap(gather, iova, pgsize, pgcount, _startLevel, _pgdPa, _startShift, _pgdIndexMask);
+        return UnmapFromRoot(gather, iova, pgsize, pgcount);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ulong UnmapFromRoot(IotlbGather? gather, ulong iova, ulong pgsize, ulong pgcount) =>
+        Unmap(gather, iova, pgsize, pgcount, _startLevel, _pgdPa, _startShift, _pgdIndexMask);
 
     /// <summary>
     /// <c>arm_lpae_iova_to_phys</c>: the physical address <paramref name="iova"/> maps to, or 0.
@@ -936,29 +956,6 @@ public sealed unsafe class ArmLpaeIoPageTable
         if (!_coherent && num != 0)
         {
             SyncPtes(ptep, num);
-        }
-    }
-
-    /// <summary>
-    /// <c>__arm_lpae_clear_pte</c> of one PTE that holds a leaf. The leaf was written, so its RAM is
-    /// already counted as backed and the store can go straight through the direct map.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void ClearLeaf(ulong ptep)
-    {
-        ulong off = ptep - _directMapBase;
-        if (off < _directMapSize)
-        {
-            Volatile.Write(ref *(ulong*)(_directMap + off), 0);
-            GC.KeepAlive(this);
-            if (!_coherent)
-            {
-                SyncPtes(ptep, 1);
-            }
-        }
-        else
-        {
-            ClearPtes(ptep, 1);
         }
     }
 
