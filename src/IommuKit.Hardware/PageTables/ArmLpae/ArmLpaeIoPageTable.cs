@@ -532,60 +532,82 @@ public sealed unsafe class ArmLpaeIoPageTable
 
         if (pgcount == 1 && (pgsize & (pgsize - 1)) == 0 && _directMapSize != 0)
         {
-            // One leaf, as a page-by-page unmap asks: read down to it through the direct map and
-            // clear it. Anything else met on the way (a hole, a table where the leaf should be, a
-            // larger block, a PTE outside the direct map) is left to the general walk below, which
-            // decides it as Linux does. pgsize is one size of the bitmap, so the leaf's level is
-            // reached at the latest at level 3.
-            int leafShift = BitOperations.TrailingZeroCount(pgsize);
-            int shift = _startShift;
-            ulong indexMask = _pgdIndexMask;
-            ulong table = _pgdPa;
-            while (true)
+            ulong unmapped = _granuleShift switch
             {
-                ulong off = table + (((iova >> shift) & indexMask) << 3) - _directMapBase;
-                if (off >= _directMapSize)
-                {
-                    break;
-                }
-
-                ulong pte = Volatile.Read(ref *(ulong*)(_directMap + off));
-                if (shift == leafShift)
-                {
-                    if ((pte & ArmLpaePte.TypeMask) != (shift == _granuleShift ? ArmLpaePte.TypePage : ArmLpaePte.TypeBlock))
-                    {
-                        break;
-                    }
-
-                    // The leaf was written, so its RAM is already counted as backed: clear it
-                    // straight through the direct map (__arm_lpae_clear_pte).
-                    Volatile.Write(ref *(ulong*)(_directMap + off), 0);
-                    GC.KeepAlive(this);
-                    if (!_coherent)
-                    {
-                        SyncPtes(off + _directMapBase, 1);
-                    }
-
-                    if (gather is not null && !gather.Queued)
-                    {
-                        _flushOps.TlbAddPage(gather, iova, pgsize);
-                    }
-
-                    return pgsize;
-                }
-
-                if ((pte & ArmLpaePte.TypeMask) != ArmLpaePte.TypeTable)
-                {
-                    break;
-                }
-
-                table = PteToPaddr(pte);
-                shift -= _bitsPerLevel;
-                indexMask = _tableIndexMask;
+                12 => UnmapLeaf<ArmLpaeGranule4K>(iova, pgsize, gather),
+                14 => UnmapLeaf<ArmLpaeGranule16K>(iova, pgsize, gather),
+                _ => UnmapLeaf<ArmLpaeGranule64K>(iova, pgsize, gather),
+            };
+            if (unmapped != NotHandled)
+            {
+                return unmapped;
             }
         }
 
         return UnmapFromRoot(gather, iova, pgsize, pgcount);
+    }
+
+    /// <summary>
+    /// One leaf of <paramref name="pgsize"/> (a single size of the bitmap), as a page-by-page unmap
+    /// asks: reads down to it through the direct map and clears it. Anything else met on the way (a
+    /// hole, a table where the leaf should be, a larger block, a PTE outside the direct map) returns
+    /// <see cref="NotHandled"/> having changed nothing, and the general walk decides it as Linux
+    /// does. The leaf's level is reached at the latest at level 3.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong UnmapLeaf<TGranule>(ulong iova, ulong pgsize, IotlbGather? gather)
+        where TGranule : struct, IArmLpaeGranule
+    {
+        int g = TGranule.Shift;
+        int leafShift = BitOperations.TrailingZeroCount(pgsize);
+        int shift = _startShift;
+        ulong indexMask = _pgdIndexMask;
+        ulong table = _pgdPa;
+        byte* directMap = _directMap;
+        ulong directMapBase = _directMapBase;
+        ulong directMapSize = _directMapSize;
+        while (true)
+        {
+            ulong off = table + (((iova >> shift) & indexMask) << 3) - directMapBase;
+            if (off >= directMapSize)
+            {
+                return NotHandled;
+            }
+
+            ulong pte = Volatile.Read(ref *(ulong*)(directMap + off));
+            if (shift == leafShift)
+            {
+                if ((pte & ArmLpaePte.TypeMask) != (shift == g ? ArmLpaePte.TypePage : ArmLpaePte.TypeBlock))
+                {
+                    return NotHandled;
+                }
+
+                // The leaf was written, so its RAM is already counted as backed: clear it straight
+                // through the direct map (__arm_lpae_clear_pte).
+                Volatile.Write(ref *(ulong*)(directMap + off), 0);
+                GC.KeepAlive(this);
+                if (!_coherent)
+                {
+                    SyncPtes(off + directMapBase, 1);
+                }
+
+                if (gather is not null && !gather.Queued)
+                {
+                    _flushOps.TlbAddPage(gather, iova, pgsize);
+                }
+
+                return pgsize;
+            }
+
+            if ((pte & ArmLpaePte.TypeMask) != ArmLpaePte.TypeTable)
+            {
+                return NotHandled;
+            }
+
+            table = ArmLpaePte.PteToPaddr(pte, g);
+            shift -= g - 3;
+            indexMask = (1UL << (g - 3)) - 1;
+        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -988,4 +1010,5 @@ public sealed unsafe class ArmLpaeIoPageTable
     private const ulong SZ1G = 1UL << 30;
     private const int MaxConcatPages = 16;
     private const int ProtCacheShift = 58;
+    private const ulong NotHandled = ulong.MaxValue;
 }

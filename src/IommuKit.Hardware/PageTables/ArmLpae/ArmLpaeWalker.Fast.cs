@@ -22,14 +22,14 @@ public static partial class ArmLpaeWalker
     internal static bool TryWalkFast(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result) =>
         cfg.GranuleShift switch
         {
-            12 => TryWalkFast<Granule4K>(memory, in cfg, ia, access, out result),
-            14 => TryWalkFast<Granule16K>(memory, in cfg, ia, access, out result),
-            _ => TryWalkFast<Granule64K>(memory, in cfg, ia, access, out result),
+            12 => TryWalkFast<ArmLpaeGranule4K>(memory, in cfg, ia, access, out result),
+            14 => TryWalkFast<ArmLpaeGranule16K>(memory, in cfg, ia, access, out result),
+            _ => TryWalkFast<ArmLpaeGranule64K>(memory, in cfg, ia, access, out result),
         };
 
     /// <summary><see cref="TryWalkFast(PhysicalMemory, in ArmLpaeWalkConfig, ulong, ArmLpaeAccess, out ArmLpaeWalkResult)"/> with the granule's constants folded in.</summary>
     private static unsafe bool TryWalkFast<TGranule>(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
-        where TGranule : struct, IGranule
+        where TGranule : struct, IArmLpaeGranule
     {
         Unsafe.SkipInit(out result);
         if (!cfg.IsValid || (ia >> cfg.InputSize) != 0 || cfg.GranuleShift != TGranule.Shift
@@ -105,27 +105,6 @@ public static partial class ArmLpaeWalker
         (access & ArmLpaeAccess.Write) != 0 ? ArmLpaeWalkResult.FlagWritable
         : (access & ArmLpaeAccess.Execute) != 0 ? ArmLpaeWalkResult.FlagExecutable
         : ArmLpaeWalkResult.FlagReadable;
-
-    /// <summary>A translation granule, as a type so that the fast walk is compiled once per granule.</summary>
-    private interface IGranule
-    {
-        static abstract int Shift { get; }
-    }
-
-    private readonly struct Granule4K : IGranule
-    {
-        public static int Shift => 12;
-    }
-
-    private readonly struct Granule16K : IGranule
-    {
-        public static int Shift => 14;
-    }
-
-    private readonly struct Granule64K : IGranule
-    {
-        public static int Shift => 16;
-    }
 
     private static byte[] BuildLeafPermissions()
     {
