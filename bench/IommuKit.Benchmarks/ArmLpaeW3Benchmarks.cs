@@ -80,10 +80,11 @@ public static class ArmLpaeW3
     public static ulong WalkAll(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ref ulong state, int walks)
     {
         ulong sum = 0;
+        ulong s = state; // in a register, as the C program's compiler keeps it
         for (int k = 0; k < walks; k++)
         {
-            ulong r = Next(ref state);
-            ulong r2 = Next(ref state);
+            ulong r = Next(ref s);
+            ulong r2 = Next(ref s);
             ulong iova = IovaBase + ((r % N) * Page) + (r2 % Page);
             ArmLpaeWalker.Walk(memory, in cfg, iova, ArmLpaeAccess.Read, out ArmLpaeWalkResult w);
             if (w.Fault != ArmLpaeFault.None)
@@ -94,6 +95,7 @@ public static class ArmLpaeW3
             sum += w.OutputAddress;
         }
 
+        state = s;
         return sum;
     }
 
@@ -112,13 +114,15 @@ public static class ArmLpaeW3
     public static ulong AddrGen(ref ulong state, int walks)
     {
         ulong sum = 0;
+        ulong s = state;
         for (int k = 0; k < walks; k++)
         {
-            ulong r = Next(ref state);
-            ulong r2 = Next(ref state);
+            ulong r = Next(ref s);
+            ulong r2 = Next(ref s);
             sum += IovaBase + ((r % N) * Page) + (r2 % Page);
         }
 
+        state = s;
         return sum;
     }
 

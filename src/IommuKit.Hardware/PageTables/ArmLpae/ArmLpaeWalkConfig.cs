@@ -15,7 +15,8 @@ namespace IommuKit.Hardware.PageTables.ArmLpae;
 public readonly record struct ArmLpaeWalkConfig
 {
     // Geometry derived once when the fields are set, for the walker's hot path:
-    // bit 0 valid, bits 8..13 the start level's index shift, bits 16..21 the start level's index bits.
+    // bit 0 valid, bits 8..13 the start level's index shift, bits 16..21 the start level's index
+    // bits, more for the fast walk (see Derive).
     private readonly ulong _derived;
     private readonly int _stage;
     private readonly int _granuleShift;
@@ -118,7 +119,10 @@ public readonly record struct ArmLpaeWalkConfig
     public bool IsValid => (_derived & 1) != 0;
 
     /// <summary>The configuration's bits of the fast walk's leaf-permission index (VMSAv8-64, WXN, stage 2).</summary>
-    internal int PermissionIndexBits => (_aarch64 ? 32 : 0) | (Wxn ? 64 : 0) | (_stage == 2 ? 128 : 0);
+    internal int PermissionIndexBits => (int)(_derived >> 32) | (Wxn ? 64 : 0);
+
+    /// <summary>The start table's address: <see cref="TableBase"/> aligned down as the walk uses it (hot path).</summary>
+    internal ulong StartTable => TableBase & ~((1UL << (int)((_derived >> 24) & 0x3F)) - 1);
 
     /// <summary>Index shift of the start level (hot path).</summary>
     internal int StartShift => (int)(_derived >> 8) & 0x3F;
@@ -154,7 +158,11 @@ public readonly record struct ArmLpaeWalkConfig
             return 0;
         }
 
-        return 1 | ((ulong)shift << 8) | ((ulong)bits << 16);
+        // Bits 24..29: log2 of the start table's alignment (at least 64 bytes); bits 32..39: the
+        // configuration's part of the fast walk's leaf-permission index (VMSAv8-64, stage 2).
+        ulong align = (ulong)Math.Max(bits + 3, 6);
+        ulong permission = (ulong)((aarch64 ? 32 : 0) | (stage == 2 ? 128 : 0));
+        return 1 | ((ulong)shift << 8) | ((ulong)bits << 16) | (align << 24) | (permission << 32);
     }
 
     /// <summary>The address bit where level <paramref name="level"/>'s index starts: (4 − level) × (granule shift − 3) + 3.</summary>

@@ -42,7 +42,7 @@ public static partial class ArmLpaeWalker
         int oas = cfg.OutputSize;
         int startBits = cfg.StartBits;
         int shift = cfg.StartShift;
-        ulong table = cfg.TableBase & ~((1UL << Math.Max(startBits + 3, 6)) - 1);
+        ulong table = cfg.StartTable;
         ulong indexMask = (1UL << startBits) - 1;
         ulong addrMask = ArmLpaePte.AddrMask & ~((1UL << g) - 1);
         ulong highMask = g == 16 ? 0xF000UL : 0; // 64K granule: descriptor bits [15:12] are OA[51:48]
