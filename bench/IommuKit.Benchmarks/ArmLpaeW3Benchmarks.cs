@@ -110,6 +110,46 @@ public static class ArmLpaeW3
         }
     }
 
+    /// <summary>
+    /// The C reference's walk written in plain C# over the same simulated RAM (one load per level,
+    /// W3's checks only): the floor the .NET runtime and this memory give, without the hardware
+    /// walker's checks and result.
+    /// </summary>
+    public static unsafe ulong WalkFloor(PhysicalMemory memory, ref ulong state, int walks)
+    {
+        if (!memory.TryGetReadView(BusAccess.Snoop, out byte* ram, out ulong ramBase, out ulong ramSize) || ramBase != 0)
+        {
+            throw new InvalidOperationException("W3: RAM must start at PA 0 without a cache model.");
+        }
+
+        ulong sum = 0;
+        ulong s = state;
+        for (int k = 0; k < walks; k++)
+        {
+            ulong r = Next(ref s);
+            ulong r2 = Next(ref s);
+            ulong iova = IovaBase + ((r % N) * Page) + (r2 % Page);
+            ulong table = 0;
+            for (int level = 0; level < 4; level++)
+            {
+                ulong off = table + (((iova >> (39 - (9 * level))) & 511) << 3);
+                ulong d = off < ramSize ? *(ulong*)(ram + off) : 0;
+                if ((d & 3) != 3 || (level == 3 && (d & ArmLpaePte.Af) == 0))
+                {
+                    throw new InvalidOperationException($"W3: floor walk of 0x{iova:x} faulted.");
+                }
+
+                table = d & ArmLpaePte.AddrMask;
+            }
+
+            sum += table | (iova & 0xFFF);
+        }
+
+        GC.KeepAlive(memory);
+        state = s;
+        return sum;
+    }
+
     /// <summary>The walk loop's PRNG and address computation alone (same stream).</summary>
     public static ulong AddrGen(ref ulong state, int walks)
     {
@@ -176,6 +216,11 @@ public static class ArmLpaeW3
         long t3 = Stopwatch.GetTimestamp();
         ulong stateAfterWalks = state;
 
+        ulong floorState = Seed;
+        long f0 = Stopwatch.GetTimestamp();
+        ulong floorSum = WalkFloor(memory, ref floorState, Walks);
+        long f1 = Stopwatch.GetTimestamp();
+
         long t4 = Stopwatch.GetTimestamp();
         UnmapAll(table);
         long t5 = Stopwatch.GetTimestamp();
@@ -204,8 +249,10 @@ public static class ArmLpaeW3
         output.WriteLine($"w3.cs.walk {Ns(t2, t3, Walks):F2} ns/op");
         output.WriteLine($"w3.cs.unmap {Ns(t4, t5, N):F2} ns/op");
         output.WriteLine($"w3.cs.addrgen {Ns(t6, t7, Walks):F2} ns/op");
+        output.WriteLine($"w3.cs.walk_floor {Ns(f0, f1, Walks):F2} ns/op");
         bool ok = allocator.AllocatedCount == ExpectedTables && sum == ExpectedChecksum && stateAfterWalks == ExpectedPrngState
-            && firstIova == ExpectedFirstIova && first.OutputAddress == ExpectedFirstPa && stillMapped == 0;
+            && firstIova == ExpectedFirstIova && first.OutputAddress == ExpectedFirstPa && stillMapped == 0
+            && floorSum == ExpectedChecksum;
         output.WriteLine($"w3.cs.check {(ok ? "ok" : "FAILED")}");
         return ok ? 0 : 1;
     }
@@ -262,7 +309,7 @@ public class ArmLpaeW3Benchmarks
     [IterationSetup(Targets = [nameof(Map)])]
     public void SetupEmpty() => (_memory, _, _table, _walk) = ArmLpaeW3.Create();
 
-    [IterationSetup(Targets = [nameof(Walk), nameof(Unmap)])]
+    [IterationSetup(Targets = [nameof(Walk), nameof(WalkFloor), nameof(Unmap)])]
     public void SetupMapped()
     {
         SetupEmpty();
@@ -277,6 +324,13 @@ public class ArmLpaeW3Benchmarks
     {
         ulong state = ArmLpaeW3.Seed;
         return ArmLpaeW3.WalkAll(_memory, in _walk, ref state, ArmLpaeW3.N);
+    }
+
+    [Benchmark(OperationsPerInvoke = ArmLpaeW3.N)]
+    public ulong WalkFloor()
+    {
+        ulong state = ArmLpaeW3.Seed;
+        return ArmLpaeW3.WalkFloor(_memory, ref state, ArmLpaeW3.N);
     }
 
     [Benchmark(OperationsPerInvoke = ArmLpaeW3.N)]

@@ -2,7 +2,8 @@
 # W3 side by side: the plain-C reference (gcc -O2) and IommuKit's ArmLpaeIoPageTable + ArmLpaeWalker
 # (dotnet, Release), run alternately. Each run prints ns/op for map, walk, unmap and addrgen and
 # checks the expected values; the summary gives each phase's median and best over the runs and the
-# ratio of the medians.
+# ratio of the medians, and the C# driver's walk floor: W3's own walk written in plain C# over the
+# same simulated RAM, which separates the walker's cost from the runtime's and the memory's.
 # Usage: bench/reference/run-w3.sh [runs]   (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,5 +37,7 @@ awk '
             cm = stat(c, "med"); sm = stat(s, "med")
             printf "%-8s %10.2f %10.2f %10.2f %10.2f %7.2fx\n", p[i], cm, stat(c, "min"), sm, stat(s, "min"), sm / cm
         }
+        f = v["cs.walk_floor"]; w = stat(v["cs.walk"], "med"); fm = stat(f, "med")
+        printf "C# walk_floor (the C walk written in C#, same RAM): median %.2f, best %.2f; walker / floor %.2fx\n", fm, stat(f, "min"), w / fm
     }' "$out/all"
 exit "$status"

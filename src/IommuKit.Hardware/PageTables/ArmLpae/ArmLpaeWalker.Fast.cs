@@ -20,14 +20,19 @@ public static partial class ArmLpaeWalker
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool TryWalkFast(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result) =>
-        cfg.GranuleShift switch
-        {
-            12 => TryWalkFast<ArmLpaeGranule4K>(memory, in cfg, ia, access, out result),
-            14 => TryWalkFast<ArmLpaeGranule16K>(memory, in cfg, ia, access, out result),
-            _ => TryWalkFast<ArmLpaeGranule64K>(memory, in cfg, ia, access, out result),
-        };
+        cfg.GranuleShift == 12
+            ? TryWalkFast<ArmLpaeGranule4K>(memory, in cfg, ia, access, out result)
+            : TryWalkFastLargeGranule(memory, in cfg, ia, access, out result);
+
+    /// <summary>The fast walk for the 16K and 64K granules, out of line so that callers inline only the 4K one.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool TryWalkFastLargeGranule(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result) =>
+        cfg.GranuleShift == 14
+            ? TryWalkFast<ArmLpaeGranule16K>(memory, in cfg, ia, access, out result)
+            : TryWalkFast<ArmLpaeGranule64K>(memory, in cfg, ia, access, out result);
 
     /// <summary><see cref="TryWalkFast(PhysicalMemory, in ArmLpaeWalkConfig, ulong, ArmLpaeAccess, out ArmLpaeWalkResult)"/> with the granule's constants folded in.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe bool TryWalkFast<TGranule>(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
         where TGranule : struct, IArmLpaeGranule
     {
@@ -62,7 +67,9 @@ public static partial class ArmLpaeWalker
                 return false;
             }
 
-            desc = Volatile.Read(ref *(ulong*)(view + off));
+            // A plain load: aligned 8-byte loads are single-copy atomic, and each level's address
+            // depends on the previous descriptor, which orders the loads as a walker's are.
+            desc = *(ulong*)(view + off);
             if ((~desc & 3) != 0 || level == 3)
             {
                 break;
