@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using IommuKit.Hardware.Memory;
 
 namespace IommuKit.Hardware.PageTables.ArmLpae;
@@ -88,7 +89,7 @@ public static partial class ArmLpaeWalker
         int stage = cfg.Stage;
         if ((desc & (ArmLpaePte.Af | ArmLpaePte.Dbm)) != ArmLpaePte.Af
             || (level == 3 ? (~desc & 3) != 0 : (desc & 3) != 1 || !BlockAllowed(level, g, oas))
-            || (stage == 1 && (tableAttrs >> 59) != 0))
+            || ((tableAttrs >> 59) != 0 && stage == 1))
         {
             return false;
         }
@@ -96,7 +97,8 @@ public static partial class ArmLpaeWalker
         ulong outBase = (desc & addrMask & ~((1UL << shift) - 1)) | ((desc & highMask) << 36);
         ulong addresses = startTable | outBase | (tableAttrs & addrMask) | ((tableAttrs & highMask) << 36);
         int index = (int)(((desc >> 6) & 3) | ((desc >> 51) & 0xC)) | ((int)(access & ArmLpaeAccess.Privileged) << 2) | cfg.PermissionIndexBits;
-        ushort flags = LeafPermissions[index];
+        // The table has 256 entries and the index 8 bits, so the read needs no bounds check.
+        ushort flags = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(LeafPermissions), index & 0xFF);
         if ((addresses >> oas) != 0 || (flags & NeededPermission(access)) == 0)
         {
             return false;
@@ -109,9 +111,14 @@ public static partial class ArmLpaeWalker
     /// <summary>The permission flag an access needs: write, execute (a fetch that is not a write) or read.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ushort NeededPermission(ArmLpaeAccess access) =>
-        (access & ArmLpaeAccess.Write) != 0 ? ArmLpaeWalkResult.FlagWritable
-        : (access & ArmLpaeAccess.Execute) != 0 ? ArmLpaeWalkResult.FlagExecutable
-        : ArmLpaeWalkResult.FlagReadable;
+        (ushort)((NeededByAccess >> ((int)(access & (ArmLpaeAccess.Write | ArmLpaeAccess.Execute)) * 8)) & 0xFF);
+
+    // NeededPermission's answers, one byte per (Write, Execute) pair: read, write, execute, write.
+    private const uint NeededByAccess =
+        ArmLpaeWalkResult.FlagReadable
+        | (ArmLpaeWalkResult.FlagWritable << 8)
+        | (ArmLpaeWalkResult.FlagExecutable << 16)
+        | ((uint)ArmLpaeWalkResult.FlagWritable << 24);
 
     private static byte[] BuildLeafPermissions()
     {
