@@ -162,6 +162,30 @@ public sealed class ArmLpaeMapUnmapTests
         }
     }
 
+    [Theory]
+    [InlineData(12)]
+    [InlineData(14)]
+    [InlineData(16)]
+    public void UnmapPages_OneLeafPerCall_ClearsAndReportsItInEveryGranule(int granuleShift)
+    {
+        ulong granule = 1UL << granuleShift;
+        var h = new PageTableHarness(PageTableHarness.S1(pgsizes: granule | (granule << (granuleShift - 3))));
+        Assert.Equal(PageTableStatus.Ok, h.MapRange(0x4000_0000, 0x8000_0000, 3 * granule, granule, Rw));
+        var gather = new IotlbGather();
+
+        for (ulong i = 0; i < 3; i++)
+        {
+            Assert.Equal(granule, h.T.UnmapPages(0x4000_0000 + (i * granule), granule, 1, gather));
+        }
+
+        Assert.Equal(0UL, h.T.UnmapPages(0x4000_0000, granule, 1, gather)); // now a hole
+        Assert.Equal([(0x4000_0000UL, granule), (0x4000_0000UL + granule, granule), (0x4000_0000UL + (2 * granule), granule)], h.Flush.Pages);
+        for (ulong i = 0; i < 3; i++)
+        {
+            Assert.Equal(0UL, h.T.IovaToPhys(0x4000_0000 + (i * granule)));
+        }
+    }
+
     [Fact]
     public void UnmapPages_QueuedOrNullGather_NoTlbAddPage()
     {
