@@ -163,8 +163,8 @@ public sealed unsafe class PhysicalMemory
             ThrowBadSize(size);
         }
 
-        // Regions and chunks are whole 4 KiB pages, so a naturally aligned access that starts
-        // inside the region lies inside the region and inside one chunk.
+        // Regions are whole 4 KiB pages, so a naturally aligned access that starts
+        // inside the region lies inside the region.
         ulong off = pa - _fastBase;
         if ((size & (size - 1)) == 0 && off < (access == BusAccess.NoSnoop ? _fastSize : _fastSizeCached)
             && ((int)off & (size - 1)) == 0)
@@ -296,7 +296,7 @@ public sealed unsafe class PhysicalMemory
     }
 
     /// <summary>
-    /// Reads a span that may cross chunk, page and region boundaries (RAM and MMIO alike). If any
+    /// Reads a span that may cross page and region boundaries (RAM and MMIO alike). If any
     /// byte does not decode, nothing is read and <see cref="BusStatus.DecodeError"/> is returned.
     /// An empty span always succeeds.
     /// </summary>
@@ -326,7 +326,7 @@ public sealed unsafe class PhysicalMemory
     }
 
     /// <summary>
-    /// Writes a span that may cross chunk, page and region boundaries (RAM and MMIO alike). If any
+    /// Writes a span that may cross page and region boundaries (RAM and MMIO alike). If any
     /// byte does not decode, nothing is written and <see cref="BusStatus.DecodeError"/> is returned.
     /// An empty span always succeeds.
     /// </summary>
