@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace IommuKit.Hardware.Memory;
 
@@ -48,8 +47,6 @@ public sealed unsafe class PhysicalMemory
     private ulong _fastSize;
     private ulong _fastSizeCached;
     private byte* _fastPointer;
-    private ulong[] _fastTouched = [];
-    private int _fastUnitShift;
     private SparseRam? _fastRam;
 
     /// <summary>A physical address space without a CPU cache model (all DMA coherent).</summary>
@@ -126,8 +123,6 @@ public sealed unsafe class PhysicalMemory
         {
             _fastRam = ram;
             _fastPointer = ram.Pointer;
-            _fastTouched = ram.Touched;
-            _fastUnitShift = ram.UnitShift;
             _fastBase = baseAddress;
             _fastSize = size;
             _fastSizeCached = _cache is null ? size : 0;
@@ -169,7 +164,7 @@ public sealed unsafe class PhysicalMemory
         if ((size & (size - 1)) == 0 && off < (access == BusAccess.NoSnoop ? _fastSize : _fastSizeCached)
             && ((int)off & (size - 1)) == 0)
         {
-            value = ReadAligned(_fastPointer + off, size);
+            value = SparseRam.ReadAligned(_fastPointer + off, size);
             GC.KeepAlive(this); // the mapping lives as long as this object: not before the load
             return BusStatus.Ok;
         }
@@ -193,13 +188,8 @@ public sealed unsafe class PhysicalMemory
         if ((size & (size - 1)) == 0 && off < (access == BusAccess.NoSnoop ? _fastSize : _fastSizeCached)
             && ((int)off & (size - 1)) == 0)
         {
-            ulong unit = off >> _fastUnitShift;
-            if ((Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_fastTouched), (nint)(unit >> 6)) & (1UL << (int)unit)) == 0)
-            {
-                _fastRam!.Touch(unit, unit);
-            }
-
-            WriteAligned(_fastPointer + off, size, value);
+            _fastRam!.NoteWrite(off, (ulong)size);
+            SparseRam.WriteAligned(_fastPointer + off, size, value);
             GC.KeepAlive(this);
             return BusStatus.Ok;
         }
@@ -379,46 +369,6 @@ public sealed unsafe class PhysicalMemory
     private static void CopyFromRam(SparseRam r, ulong pa, Span<byte> destination) => r.Read(pa - r.Base, destination);
 
     private static void CopyToRam(SparseRam r, ulong pa, ReadOnlySpan<byte> source) => r.Write(pa - r.Base, source);
-
-    /// <summary>A naturally aligned single-copy-atomic load of 1, 2, 4 or 8 bytes (little-endian).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong ReadAligned(byte* p, int size)
-    {
-        ulong value = size switch
-        {
-            8 => Volatile.Read(ref *(ulong*)p),
-            4 => Volatile.Read(ref *(uint*)p),
-            2 => Volatile.Read(ref *(ushort*)p),
-            _ => Volatile.Read(ref *p),
-        };
-        return BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value) >> (64 - (8 * size));
-    }
-
-    /// <summary>A naturally aligned single-copy-atomic store of 1, 2, 4 or 8 bytes (little-endian).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WriteAligned(byte* p, int size, ulong value)
-    {
-        if (!BitConverter.IsLittleEndian)
-        {
-            value = BinaryPrimitives.ReverseEndianness(value) >> (64 - (8 * size));
-        }
-
-        switch (size)
-        {
-            case 8:
-                Volatile.Write(ref *(ulong*)p, value);
-                break;
-            case 4:
-                Volatile.Write(ref *(uint*)p, (uint)value);
-                break;
-            case 2:
-                Volatile.Write(ref *(ushort*)p, (ushort)value);
-                break;
-            default:
-                Volatile.Write(ref *p, (byte)value);
-                break;
-        }
-    }
 
     /// <summary>Stores the low 1, 2, 4 or 8 bytes of <paramref name="value"/> (as many as <paramref name="destination"/> holds).</summary>
     private static void StoreLittleEndian(Span<byte> destination, ulong value)

@@ -59,12 +59,6 @@ internal sealed unsafe class SparseRam
     /// <summary>Host address of offset 0 (valid while this object is reachable).</summary>
     public byte* Pointer => _base;
 
-    /// <summary>The written-unit bitmap, for <see cref="PhysicalMemory"/>'s inlined write path.</summary>
-    public ulong[] Touched => _touched;
-
-    /// <summary>log2 of the accounting unit.</summary>
-    public int UnitShift => _unitShift;
-
     /// <summary>Bytes of host memory backing this region (the accounting units ever written).</summary>
     public long BackedBytes => Interlocked.Read(ref _units) << _unitShift;
 
@@ -193,93 +187,16 @@ internal sealed unsafe class SparseRam
     }
 
     /// <summary>
-    /// Reads a little-endian value of 1–8 bytes at <paramref name="p"/>: with a volatile (single-copy
-    /// atomic) load when it is naturally aligned, as two loads are never merged or torn then.
+    /// Reads a little-endian value of 1–8 bytes at <paramref name="p"/>: one single-copy-atomic load
+    /// when it is 1, 2, 4 or 8 bytes naturally aligned, byte by byte otherwise.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong ReadAt(byte* p, int size)
     {
-        if ((size & (size - 1)) != 0)
+        if ((size & (size - 1)) == 0 && ((nint)p & (size - 1)) == 0)
         {
-            return ReadOdd(p, size);
+            return ReadAligned(p, size);
         }
 
-        bool aligned = ((nint)p & (size - 1)) == 0;
-        ulong value = size switch
-        {
-            8 => aligned ? Volatile.Read(ref *(ulong*)p) : Unsafe.ReadUnaligned<ulong>(p),
-            4 => aligned ? Volatile.Read(ref *(uint*)p) : Unsafe.ReadUnaligned<uint>(p),
-            2 => aligned ? Volatile.Read(ref *(ushort*)p) : Unsafe.ReadUnaligned<ushort>(p),
-            _ => Volatile.Read(ref *p),
-        };
-
-        // Simulated memory is little-endian; the JIT removes this on little-endian hosts.
-        return BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value) >> (64 - (8 * size));
-    }
-
-    /// <summary>Writes the low 1–8 bytes of <paramref name="value"/> little-endian at <paramref name="p"/> (atomic when naturally aligned).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WriteAt(byte* p, int size, ulong value)
-    {
-        if ((size & (size - 1)) != 0)
-        {
-            for (int i = 0; i < size; i++)
-            {
-                p[i] = (byte)(value >> (8 * i));
-            }
-
-            return;
-        }
-
-        if (!BitConverter.IsLittleEndian)
-        {
-            value = BinaryPrimitives.ReverseEndianness(value) >> (64 - (8 * size));
-        }
-
-        bool aligned = ((nint)p & (size - 1)) == 0;
-        switch (size)
-        {
-            case 8:
-                if (aligned)
-                {
-                    Volatile.Write(ref *(ulong*)p, value);
-                }
-                else
-                {
-                    Unsafe.WriteUnaligned(p, value);
-                }
-
-                break;
-            case 4:
-                if (aligned)
-                {
-                    Volatile.Write(ref *(uint*)p, (uint)value);
-                }
-                else
-                {
-                    Unsafe.WriteUnaligned(p, (uint)value);
-                }
-
-                break;
-            case 2:
-                if (aligned)
-                {
-                    Volatile.Write(ref *(ushort*)p, (ushort)value);
-                }
-                else
-                {
-                    Unsafe.WriteUnaligned(p, (ushort)value);
-                }
-
-                break;
-            default:
-                Volatile.Write(ref *p, (byte)value);
-                break;
-        }
-    }
-
-    private static ulong ReadOdd(byte* p, int size)
-    {
         ulong value = 0;
         for (int i = 0; i < size; i++)
         {
@@ -287,5 +204,62 @@ internal sealed unsafe class SparseRam
         }
 
         return value;
+    }
+
+    /// <summary>Writes the low 1–8 bytes of <paramref name="value"/> little-endian at <paramref name="p"/> (atomic when naturally aligned).</summary>
+    public static void WriteAt(byte* p, int size, ulong value)
+    {
+        if ((size & (size - 1)) == 0 && ((nint)p & (size - 1)) == 0)
+        {
+            WriteAligned(p, size, value);
+            return;
+        }
+
+        for (int i = 0; i < size; i++)
+        {
+            p[i] = (byte)(value >> (8 * i));
+        }
+    }
+
+    /// <summary>A naturally aligned single-copy-atomic load of 1, 2, 4 or 8 bytes (little-endian).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong ReadAligned(byte* p, int size)
+    {
+        ulong value = size switch
+        {
+            8 => Volatile.Read(ref *(ulong*)p),
+            4 => Volatile.Read(ref *(uint*)p),
+            2 => Volatile.Read(ref *(ushort*)p),
+            _ => Volatile.Read(ref *p),
+        };
+
+        // Simulated memory is little-endian; the JIT removes this on little-endian hosts.
+        return BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value) >> (64 - (8 * size));
+    }
+
+    /// <summary>A naturally aligned single-copy-atomic store of 1, 2, 4 or 8 bytes (little-endian).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WriteAligned(byte* p, int size, ulong value)
+    {
+        if (!BitConverter.IsLittleEndian)
+        {
+            value = BinaryPrimitives.ReverseEndianness(value) >> (64 - (8 * size));
+        }
+
+        switch (size)
+        {
+            case 8:
+                Volatile.Write(ref *(ulong*)p, value);
+                break;
+            case 4:
+                Volatile.Write(ref *(uint*)p, (uint)value);
+                break;
+            case 2:
+                Volatile.Write(ref *(ushort*)p, (ushort)value);
+                break;
+            default:
+                Volatile.Write(ref *p, (byte)value);
+                break;
+        }
     }
 }

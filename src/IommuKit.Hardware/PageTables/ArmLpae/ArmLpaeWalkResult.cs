@@ -8,11 +8,11 @@ namespace IommuKit.Hardware.PageTables.ArmLpae;
 /// and the permissions are those of both stages combined.
 /// </summary>
 /// <remarks>
-/// Stored compactly (48 bytes) so that producing one costs a handful of stores. The walker's fast
-/// path leaves the leaf's attributes in <see cref="Descriptor"/> and they are decoded when read;
-/// equality compares what the properties return.
+/// Stored compactly (48 bytes) so that producing one costs a handful of stores. A result of the
+/// walker's fast path keeps the leaf's attributes in <see cref="Descriptor"/> and decodes them when
+/// they are read; equality compares what the properties return.
 /// </remarks>
-public struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
+public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
 {
     internal const ushort FlagFaultOnTableFetch = 1;
     internal const ushort FlagNotGlobal = 2;
@@ -23,26 +23,27 @@ public struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
     internal const ushort FlagWritable = 64;
     internal const ushort FlagExecutable = 128;
 
-    // The attributes below are still in _descriptor (single stage, no hierarchical attributes).
+    // The leaf attributes (and the nG, NS, contiguous and DBM flags) are still in _descriptor:
+    // a single-stage leaf with no hierarchical attributes above it.
     private const ushort FlagFromDescriptor = 256;
 
-    private ulong _outputAddress;
-    private ulong _intermediateAddress;
-    private ulong _descriptor;
-    private ulong _faultAddress;
-    private ushort _flags;
-    private byte _fault;
-    private sbyte _level;
-    private byte _stage;
-    private byte _blockShift;
-    private byte _attrIndx;
-    private byte _s2MemAttr;
-    private byte _shareability;
-    private byte _s2Shareability;
-    private byte _accessPermissions;
-    private byte _s2AccessPermissions;
+    private readonly ulong _outputAddress;
+    private readonly ulong _intermediateAddress;
+    private readonly ulong _descriptor;
+    private readonly ulong _faultAddress;
+    private readonly ushort _flags;
+    private readonly byte _fault;
+    private readonly sbyte _level;
+    private readonly byte _stage;
+    private readonly byte _blockShift;
+    private readonly byte _attrIndx;
+    private readonly byte _s2MemAttr;
+    private readonly byte _shareability;
+    private readonly byte _s2Shareability;
+    private readonly byte _accessPermissions;
+    private readonly byte _s2AccessPermissions;
 
-    /// <summary>A successful single-stage translation (the walker's hot path).</summary>
+    /// <summary>A successful single-stage translation with its attributes given one by one (the reference walk).</summary>
     internal ArmLpaeWalkResult(
         ulong outputAddress, ulong descriptor, int level, int stage, int blockShift, byte attrIndx, byte s2MemAttr, byte sh, byte ap, byte s2ap, ushort flags)
     {
@@ -64,8 +65,8 @@ public struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
     }
 
     /// <summary>
-    /// A successful single-stage translation whose leaf had no hierarchical attributes above it:
-    /// the attributes are decoded from <paramref name="descriptor"/> when read;
+    /// A successful single-stage translation whose leaf had no hierarchical attributes above it
+    /// (the fast walk): the attributes are decoded from <paramref name="descriptor"/> when read;
     /// <paramref name="permissions"/> holds the readable/writable/executable flags.
     /// </summary>
     internal ArmLpaeWalkResult(ulong outputAddress, ulong descriptor, int level, int stage, int blockShift, ushort permissions)
@@ -77,6 +78,27 @@ public struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
         _level = (sbyte)level;
         _stage = (byte)stage;
         _blockShift = (byte)blockShift;
+    }
+
+    /// <summary>A nested translation: stage 1's leaf and attributes, stage 2's output, both stages' permissions.</summary>
+    internal ArmLpaeWalkResult(in ArmLpaeWalkResult s1, in ArmLpaeWalkResult s2, ulong ipa)
+    {
+        _outputAddress = s2.OutputAddress;
+        _intermediateAddress = ipa;
+        _descriptor = s1.Descriptor;
+        _faultAddress = 0;
+        _flags = (ushort)((s1.AllFlags & (FlagNotGlobal | FlagNonSecure | FlagContiguous | FlagDbm))
+            | (s1.AllFlags & s2.AllFlags & (FlagReadable | FlagWritable | FlagExecutable)));
+        _fault = 0;
+        _level = (sbyte)s1.Level;
+        _stage = 2;
+        _blockShift = (byte)Math.Min(s1.BlockShift, s2.BlockShift);
+        _attrIndx = s1.AttrIndx;
+        _s2MemAttr = s2.S2MemAttr;
+        _shareability = s1.Shareability;
+        _s2Shareability = s2.Shareability;
+        _accessPermissions = s1.AccessPermissions;
+        _s2AccessPermissions = s2.S2AccessPermissions;
     }
 
     /// <summary>A fault.</summary>
@@ -91,222 +113,122 @@ public struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
     }
 
     /// <summary><see cref="ArmLpaeFault.None"/> on success.</summary>
-    public ArmLpaeFault Fault { readonly get => (ArmLpaeFault)_fault; init => _fault = (byte)value; }
+    public ArmLpaeFault Fault { get => (ArmLpaeFault)_fault; init => _fault = (byte)value; }
 
     /// <summary>The level of the leaf (success) or of the lookup that faulted (for a level-0 out-of-range fault, 0).</summary>
-    public int Level { readonly get => _level; init => _level = (sbyte)value; }
+    public int Level { get => _level; init => _level = (sbyte)value; }
 
     /// <summary>The stage that produced the result or the fault (1 or 2).</summary>
-    public int Stage { readonly get => _stage; init => _stage = (byte)value; }
+    public int Stage { get => _stage; init => _stage = (byte)value; }
 
     /// <summary>Nested walks: the stage-2 fault happened while translating the IPA of a stage-1 table (SMMU S2 fault with CLASS = TT).</summary>
-    public bool FaultOnTableFetch { readonly get => Has(FlagFaultOnTableFetch); init => _flags = With(FlagFaultOnTableFetch, value); }
+    public bool FaultOnTableFetch { get => (_flags & FlagFaultOnTableFetch) != 0; init => _flags = With(FlagFaultOnTableFetch, value); }
 
     /// <summary>The translated address (PA; for a stage-1-only walk the stage's output).</summary>
-    public ulong OutputAddress { readonly get => _outputAddress; init => _outputAddress = value; }
+    public ulong OutputAddress { get => _outputAddress; init => _outputAddress = value; }
 
     /// <summary>Nested walks: the IPA stage 1 produced (also set on stage-2 faults of the final access).</summary>
-    public ulong IntermediateAddress { readonly get => _intermediateAddress; init => _intermediateAddress = value; }
+    public ulong IntermediateAddress { get => _intermediateAddress; init => _intermediateAddress = value; }
 
     /// <summary>log2 of the size of the leaf (12 for a 4K page, 21 for a 2M block); for a nested walk the smaller of the two stages.</summary>
-    public int BlockShift { readonly get => _blockShift; init => _blockShift = (byte)value; }
+    public int BlockShift { get => _blockShift; init => _blockShift = (byte)value; }
 
     /// <summary>The leaf descriptor (success), or the descriptor that caused the fault (0 if none was read).</summary>
-    public ulong Descriptor { readonly get => _descriptor; init => _descriptor = value; }
+    public ulong Descriptor { get => _descriptor; init => _descriptor = value; }
 
     /// <summary>For an external abort: the PA of the descriptor being read. For a stage-2 fault: the IPA being translated.</summary>
-    public ulong FaultAddress { readonly get => _faultAddress; init => _faultAddress = value; }
+    public ulong FaultAddress { get => _faultAddress; init => _faultAddress = value; }
 
     /// <summary>Stage-1 AttrIndx[2:0] (index into MAIR).</summary>
-    public byte AttrIndx
-    {
-        readonly get => Lazy ? Decoded()._attrIndx : _attrIndx;
-        init
-        {
-            Materialize();
-            _attrIndx = value;
-        }
-    }
+    public byte AttrIndx => Lazy ? (_stage == 1 ? (byte)((_descriptor >> ArmLpaePte.AttrIndxShift) & 7) : (byte)0) : _attrIndx;
 
     /// <summary>Stage-2 MemAttr[3:0].</summary>
-    public byte S2MemAttr
-    {
-        readonly get => Lazy ? Decoded()._s2MemAttr : _s2MemAttr;
-        init
-        {
-            Materialize();
-            _s2MemAttr = value;
-        }
-    }
+    public byte S2MemAttr => Lazy ? (_stage == 2 ? (byte)((_descriptor >> ArmLpaePte.MemAttrShift) & 0xF) : (byte)0) : _s2MemAttr;
 
     /// <summary>Stage-1 SH[1:0] (for a stage-2-only walk, the stage-2 SH).</summary>
-    public byte Shareability
-    {
-        readonly get => Lazy ? Decoded()._shareability : _shareability;
-        init
-        {
-            Materialize();
-            _shareability = value;
-        }
-    }
+    public byte Shareability => Lazy ? LeafShareability : _shareability;
 
     /// <summary>Stage-2 SH[1:0] of a nested walk (for a stage-2-only walk, equal to <see cref="Shareability"/>).</summary>
-    public byte S2Shareability
-    {
-        readonly get => Lazy ? Decoded()._s2Shareability : _s2Shareability;
-        init
-        {
-            Materialize();
-            _s2Shareability = value;
-        }
-    }
+    public byte S2Shareability => Lazy ? (_stage == 2 ? LeafShareability : (byte)0) : _s2Shareability;
 
     /// <summary>Stage-1 AP[2:1] of the leaf (after hierarchical APTable limits: bit 1 = read-only, bit 0 = unprivileged).</summary>
-    public byte AccessPermissions
-    {
-        readonly get => Lazy ? Decoded()._accessPermissions : _accessPermissions;
-        init
-        {
-            Materialize();
-            _accessPermissions = value;
-        }
-    }
+    public byte AccessPermissions => Lazy ? (_stage == 1 ? LeafAccessPermissions : (byte)0) : _accessPermissions;
 
     /// <summary>Stage-2 S2AP[1:0] of the leaf (bit 0 = read, bit 1 = write).</summary>
-    public byte S2AccessPermissions
-    {
-        readonly get => Lazy ? Decoded()._s2AccessPermissions : _s2AccessPermissions;
-        init
-        {
-            Materialize();
-            _s2AccessPermissions = value;
-        }
-    }
+    public byte S2AccessPermissions => Lazy ? (_stage == 2 ? LeafAccessPermissions : (byte)0) : _s2AccessPermissions;
 
     /// <summary>Stage-1 nG: the translation is specific to the ASID.</summary>
-    public bool NotGlobal
-    {
-        readonly get => (Lazy ? Decoded()._flags & FlagNotGlobal : _flags & FlagNotGlobal) != 0;
-        init
-        {
-            Materialize();
-            _flags = With(FlagNotGlobal, value);
-        }
-    }
+    public bool NotGlobal => (AllFlags & FlagNotGlobal) != 0;
 
     /// <summary>Stage-1 NS of the leaf (or NSTable on the path).</summary>
-    public bool NonSecure
-    {
-        readonly get => (Lazy ? Decoded()._flags & FlagNonSecure : _flags & FlagNonSecure) != 0;
-        init
-        {
-            Materialize();
-            _flags = With(FlagNonSecure, value);
-        }
-    }
+    public bool NonSecure => (AllFlags & FlagNonSecure) != 0;
 
     /// <summary>The contiguous hint of the leaf.</summary>
-    public bool ContiguousHint
-    {
-        readonly get => (Lazy ? Decoded()._flags & FlagContiguous : _flags & FlagContiguous) != 0;
-        init
-        {
-            Materialize();
-            _flags = With(FlagContiguous, value);
-        }
-    }
+    public bool ContiguousHint => (AllFlags & FlagContiguous) != 0;
 
     /// <summary>DBM of the leaf.</summary>
-    public bool DirtyBitModifier
-    {
-        readonly get => (Lazy ? Decoded()._flags & FlagDbm : _flags & FlagDbm) != 0;
-        init
-        {
-            Materialize();
-            _flags = With(FlagDbm, value);
-        }
-    }
+    public bool DirtyBitModifier => (AllFlags & FlagDbm) != 0;
 
     /// <summary>The access may read at the transaction's privilege.</summary>
-    public bool Readable { readonly get => Has(FlagReadable); init => _flags = With(FlagReadable, value); }
+    public bool Readable => (_flags & FlagReadable) != 0;
 
     /// <summary>The access may write at the transaction's privilege.</summary>
-    public bool Writable { readonly get => Has(FlagWritable); init => _flags = With(FlagWritable, value); }
+    public bool Writable => (_flags & FlagWritable) != 0;
 
     /// <summary>Instruction fetch is allowed at the transaction's privilege.</summary>
-    public bool Executable { readonly get => Has(FlagExecutable); init => _flags = With(FlagExecutable, value); }
+    public bool Executable => (_flags & FlagExecutable) != 0;
 
     /// <summary>True if the walk produced a translation.</summary>
-    public readonly bool IsOk => _fault == 0;
+    public bool IsOk => _fault == 0;
 
-    private readonly bool Lazy => (_flags & FlagFromDescriptor) != 0;
+    private bool Lazy => (_flags & FlagFromDescriptor) != 0;
 
-    private readonly bool Has(ushort flag) => (_flags & flag) != 0;
+    private byte LeafShareability => (byte)((_descriptor >> ArmLpaePte.ShShift) & 3);
 
-    private readonly ushort With(ushort flag, bool value) => value ? (ushort)(_flags | flag) : (ushort)(_flags & ~flag);
+    private byte LeafAccessPermissions => (byte)((_descriptor >> 6) & 3);
+
+    /// <summary>The flags with those still in the descriptor decoded (and the decoding marker dropped).</summary>
+    private ushort AllFlags
+    {
+        get
+        {
+            if (!Lazy)
+            {
+                return _flags;
+            }
+
+            ulong d = _descriptor;
+            int flags = (_flags & ~FlagFromDescriptor)
+                | ((d & ArmLpaePte.Contiguous) != 0 ? FlagContiguous : 0)
+                | ((d & ArmLpaePte.Dbm) != 0 ? FlagDbm : 0);
+            if (_stage == 1)
+            {
+                flags |= ((d & ArmLpaePte.NG) != 0 ? FlagNotGlobal : 0) | ((d & ArmLpaePte.Ns) != 0 ? FlagNonSecure : 0);
+            }
+
+            return (ushort)flags;
+        }
+    }
 
     public static bool operator ==(ArmLpaeWalkResult left, ArmLpaeWalkResult right) => left.Equals(right);
 
     public static bool operator !=(ArmLpaeWalkResult left, ArmLpaeWalkResult right) => !left.Equals(right);
 
     /// <inheritdoc/>
-    public readonly bool Equals(ArmLpaeWalkResult other)
-    {
-        ArmLpaeWalkResult a = Decoded();
-        ArmLpaeWalkResult b = other.Decoded();
-        return a._outputAddress == b._outputAddress && a._intermediateAddress == b._intermediateAddress
-            && a._descriptor == b._descriptor && a._faultAddress == b._faultAddress && a._flags == b._flags
-            && a._fault == b._fault && a._level == b._level && a._stage == b._stage && a._blockShift == b._blockShift
-            && a._attrIndx == b._attrIndx && a._s2MemAttr == b._s2MemAttr && a._shareability == b._shareability
-            && a._s2Shareability == b._s2Shareability && a._accessPermissions == b._accessPermissions
-            && a._s2AccessPermissions == b._s2AccessPermissions;
-    }
+    public bool Equals(ArmLpaeWalkResult other) =>
+        _outputAddress == other._outputAddress && _intermediateAddress == other._intermediateAddress
+        && _descriptor == other._descriptor && _faultAddress == other._faultAddress && AllFlags == other.AllFlags
+        && _fault == other._fault && _level == other._level && _stage == other._stage && _blockShift == other._blockShift
+        && AttrIndx == other.AttrIndx && S2MemAttr == other.S2MemAttr && Shareability == other.Shareability
+        && S2Shareability == other.S2Shareability && AccessPermissions == other.AccessPermissions
+        && S2AccessPermissions == other.S2AccessPermissions;
 
     /// <inheritdoc/>
-    public override readonly bool Equals(object? obj) => obj is ArmLpaeWalkResult other && Equals(other);
+    public override bool Equals(object? obj) => obj is ArmLpaeWalkResult other && Equals(other);
 
     /// <inheritdoc/>
-    public override readonly int GetHashCode()
-    {
-        ArmLpaeWalkResult a = Decoded();
-        return HashCode.Combine(a._outputAddress, a._intermediateAddress, a._descriptor, a._faultAddress, a._flags, a._level, a._stage, a._blockShift);
-    }
+    public override int GetHashCode() =>
+        HashCode.Combine(_outputAddress, _intermediateAddress, _descriptor, _faultAddress, AllFlags, _level, _stage, _blockShift);
 
-    /// <summary>This result with every attribute in its own field.</summary>
-    private readonly ArmLpaeWalkResult Decoded()
-    {
-        ArmLpaeWalkResult r = this;
-        r.Materialize();
-        return r;
-    }
-
-    /// <summary>Moves attributes still held in the descriptor into their fields.</summary>
-    private void Materialize()
-    {
-        if (!Lazy)
-        {
-            return;
-        }
-
-        ulong d = _descriptor;
-        bool s1 = _stage == 1;
-        int attr = (int)(d >> 2) & 0xF;
-        int ap = (int)(d >> 6) & 3;
-        _attrIndx = s1 ? (byte)(attr & 7) : (byte)0;
-        _s2MemAttr = s1 ? (byte)0 : (byte)attr;
-        _shareability = (byte)((d >> 8) & 3);
-        _s2Shareability = s1 ? (byte)0 : _shareability;
-        _accessPermissions = s1 ? (byte)ap : (byte)0;
-        _s2AccessPermissions = s1 ? (byte)0 : (byte)ap;
-        int flags = (_flags & ~FlagFromDescriptor)
-            | (int)((d >> 49) & FlagContiguous) // bit 52
-            | (int)((d >> 47) & FlagDbm); // bit 51
-        if (s1)
-        {
-            flags |= (int)((d >> 10) & FlagNotGlobal) // bit 11
-                | (int)((d >> 3) & FlagNonSecure); // bit 5
-        }
-
-        _flags = (ushort)flags;
-    }
+    private ushort With(ushort flag, bool value) => value ? (ushort)(_flags | flag) : (ushort)(_flags & ~flag);
 }

@@ -7,10 +7,10 @@ namespace IommuKit.Hardware.PageTables.ArmLpae;
 /// <summary>The walker's fast path: the translations a device makes all day long.</summary>
 public static partial class ArmLpaeWalker
 {
-    // Permission flags of a leaf, indexed by LeafIndex(): bit 0 AP[1] / S2AP[0] (descriptor bit 6),
+    // Permission flags of a leaf, indexed by: bit 0 AP[1] / S2AP[0] (descriptor bit 6),
     // bit 1 AP[2] / S2AP[1] (bit 7), bit 2 PXN (bit 53), bit 3 UXN / XN (bit 54), bit 4 a privileged
-    // access, bit 5 VMSAv8-64, bit 6 WXN, bit 7 stage 2. Computed once from the same rules as the
-    // reference walk's (with no hierarchical table attributes), and never written again.
+    // access, bit 5 VMSAv8-64, bit 6 WXN, bit 7 stage 2. Computed once with the reference walk's
+    // rules (Stage1Permissions, Stage2Permissions) for leaves without hierarchical attributes.
     private static readonly byte[] LeafPermissions = BuildLeafPermissions();
 
     /// <summary>
@@ -125,34 +125,16 @@ public static partial class ArmLpaeWalker
         var table = new byte[256];
         for (int i = 0; i < table.Length; i++)
         {
-            bool ap1 = (i & 1) != 0;
-            bool ap2 = (i & 2) != 0;
-            bool pxn = (i & 4) != 0;
-            bool uxn = (i & 8) != 0;
-            bool privileged = (i & 16) != 0;
-            bool aarch64 = (i & 32) != 0;
-            bool wxn = (i & 64) != 0;
-            bool readable, writable, executable;
-            if ((i & 128) != 0)
-            {
-                // Stage 2: S2AP[0] read, S2AP[1] write; without FEAT_XNX only XN[1] counts.
-                readable = ap1;
-                writable = ap2;
-                executable = !uxn;
-            }
-            else
-            {
-                readable = privileged || ap1;
-                writable = readable && !ap2;
-
-                // VMSAv8-64: memory writable at EL0 is never executable at EL1 (implied PXN).
-                bool xn = aarch64 ? (privileged ? pxn || (ap1 && !ap2) : uxn) : uxn || (privileged && pxn);
-                executable = !(xn || (wxn && writable));
-            }
-
-            table[i] = (byte)((readable ? ArmLpaeWalkResult.FlagReadable : 0)
-                | (writable ? ArmLpaeWalkResult.FlagWritable : 0)
-                | (executable ? ArmLpaeWalkResult.FlagExecutable : 0));
+            table[i] = (byte)((i & 128) != 0
+                ? Stage2Permissions(read: (i & 1) != 0, write: (i & 2) != 0, xn: (i & 8) != 0)
+                : Stage1Permissions(
+                    readOnly: (i & 2) != 0,
+                    unprivileged: (i & 1) != 0,
+                    pxn: (i & 4) != 0,
+                    uxn: (i & 8) != 0,
+                    privileged: (i & 16) != 0,
+                    aarch64: (i & 32) != 0,
+                    wxn: (i & 64) != 0));
         }
 
         return table;

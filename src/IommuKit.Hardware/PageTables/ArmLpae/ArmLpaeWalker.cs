@@ -84,28 +84,7 @@ public static partial class ArmLpaeWalker
             return;
         }
 
-        result = new ArmLpaeWalkResult
-        {
-            Level = r1.Level,
-            Stage = 2,
-            OutputAddress = r2.OutputAddress,
-            IntermediateAddress = ipa,
-            BlockShift = Math.Min(r1.BlockShift, r2.BlockShift),
-            Descriptor = r1.Descriptor,
-            AttrIndx = r1.AttrIndx,
-            S2MemAttr = r2.S2MemAttr,
-            Shareability = r1.Shareability,
-            S2Shareability = r2.Shareability,
-            AccessPermissions = r1.AccessPermissions,
-            S2AccessPermissions = r2.S2AccessPermissions,
-            NotGlobal = r1.NotGlobal,
-            NonSecure = r1.NonSecure,
-            ContiguousHint = r1.ContiguousHint,
-            DirtyBitModifier = r1.DirtyBitModifier,
-            Readable = r1.Readable && r2.Readable,
-            Writable = r1.Writable && r2.Writable,
-            Executable = r1.Executable && r2.Executable,
-        };
+        result = new ArmLpaeWalkResult(in r1, in r2, ipa);
     }
 
     /// <summary>True if a block descriptor is allowed at <paramref name="level"/> (Arm ARM AArch64.BlockDescSupported, without LPA2).</summary>
@@ -274,7 +253,6 @@ public static partial class ArmLpaeWalker
 
         bool privileged = (access & ArmLpaeAccess.Privileged) != 0;
         bool isWrite = (access & ArmLpaeAccess.Write) != 0;
-        bool isExec = (access & (ArmLpaeAccess.Execute | ArmLpaeAccess.Write)) == ArmLpaeAccess.Execute;
         ushort flags = (desc & ArmLpaePte.Dbm) != 0 ? ArmLpaeWalkResult.FlagDbm : (ushort)0;
         if ((desc & ArmLpaePte.Contiguous) != 0)
         {
@@ -301,25 +279,15 @@ public static partial class ArmLpaeWalker
             }
 
             ap = (byte)((rdonly << 1) | unpriv);
-            bool readable = privileged || unpriv != 0;
-            bool writable = readable && rdonly == 0;
-            bool xn;
-            if (cfg.Aarch64)
-            {
-                // Memory writable at EL0 is never executable at EL1 (implied PXN).
-                xn = privileged
-                    ? ((desc & ArmLpaePte.Pxn) | (tableAttrs & ArmLpaePte.PxnTable)) != 0 || (unpriv != 0 && rdonly == 0)
-                    : ((desc & ArmLpaePte.Uxn) | (tableAttrs & ArmLpaePte.UxnTable)) != 0;
-            }
-            else
-            {
-                xn = ((desc & ArmLpaePte.Uxn) | (tableAttrs & ArmLpaePte.UxnTable)) != 0
-                    || (privileged && ((desc & ArmLpaePte.Pxn) | (tableAttrs & ArmLpaePte.PxnTable)) != 0);
-            }
-
-            bool executable = !(xn || (cfg.Wxn && writable));
-            flags |= (ushort)((readable ? ArmLpaeWalkResult.FlagReadable : 0) | (writable ? ArmLpaeWalkResult.FlagWritable : 0)
-                | (executable ? ArmLpaeWalkResult.FlagExecutable : 0) | ((desc & ArmLpaePte.NG) != 0 ? ArmLpaeWalkResult.FlagNotGlobal : 0)
+            flags |= Stage1Permissions(
+                rdonly != 0,
+                unpriv != 0,
+                ((desc & ArmLpaePte.Pxn) | (tableAttrs & ArmLpaePte.PxnTable)) != 0,
+                ((desc & ArmLpaePte.Uxn) | (tableAttrs & ArmLpaePte.UxnTable)) != 0,
+                privileged,
+                cfg.Aarch64,
+                cfg.Wxn);
+            flags |= (ushort)(((desc & ArmLpaePte.NG) != 0 ? ArmLpaeWalkResult.FlagNotGlobal : 0)
                 | (((desc & ArmLpaePte.Ns) | (tableAttrs & ArmLpaePte.NsTable)) != 0 ? ArmLpaeWalkResult.FlagNonSecure : 0));
         }
         else
@@ -332,14 +300,10 @@ public static partial class ArmLpaeWalker
             }
 
             s2ap = (byte)hap;
-
-            // Without FEAT_XNX only XN[1] (bit 54) counts.
-            flags |= (ushort)(((hap & 1) != 0 ? ArmLpaeWalkResult.FlagReadable : 0) | ((hap & 2) != 0 ? ArmLpaeWalkResult.FlagWritable : 0)
-                | ((desc & ArmLpaePte.Uxn) == 0 ? ArmLpaeWalkResult.FlagExecutable : 0));
+            flags |= Stage2Permissions((hap & 1) != 0, (hap & 2) != 0, (desc & ArmLpaePte.Uxn) != 0);
         }
 
-        ushort needed = isWrite ? ArmLpaeWalkResult.FlagWritable : isExec ? ArmLpaeWalkResult.FlagExecutable : ArmLpaeWalkResult.FlagReadable;
-        if ((flags & needed) == 0)
+        if ((flags & NeededPermission(access)) == 0)
         {
             SetFault(out result, ArmLpaeFault.Permission, level, stage, desc, stage == 2 ? ia : 0);
             return true;
@@ -382,6 +346,28 @@ public static partial class ArmLpaeWalker
             flags);
         return true;
     }
+
+    /// <summary>
+    /// Stage-1 permissions of a leaf as the PE checks them, with APTable already folded into
+    /// <paramref name="readOnly"/> and <paramref name="unprivileged"/> and the XNTable bits into
+    /// <paramref name="pxn"/> and <paramref name="uxn"/>: readable, writable and executable flags.
+    /// </summary>
+    private static ushort Stage1Permissions(bool readOnly, bool unprivileged, bool pxn, bool uxn, bool privileged, bool aarch64, bool wxn)
+    {
+        bool readable = privileged || unprivileged;
+        bool writable = readable && !readOnly;
+
+        // VMSAv8-64: memory writable at EL0 is never executable at EL1 (implied PXN).
+        bool xn = aarch64 ? (privileged ? pxn || (unprivileged && !readOnly) : uxn) : uxn || (privileged && pxn);
+        bool executable = !(xn || (wxn && writable));
+        return (ushort)((readable ? ArmLpaeWalkResult.FlagReadable : 0)
+            | (writable ? ArmLpaeWalkResult.FlagWritable : 0)
+            | (executable ? ArmLpaeWalkResult.FlagExecutable : 0));
+    }
+
+    /// <summary>Stage-2 permissions from S2AP and XN (without FEAT_XNX only XN[1], bit 54, counts).</summary>
+    private static ushort Stage2Permissions(bool read, bool write, bool xn) =>
+        (ushort)((read ? ArmLpaeWalkResult.FlagReadable : 0) | (write ? ArmLpaeWalkResult.FlagWritable : 0) | (xn ? 0 : ArmLpaeWalkResult.FlagExecutable));
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void SetFault(out ArmLpaeWalkResult result, ArmLpaeFault fault, int level, int stage, ulong descriptor, ulong faultAddress) =>

@@ -49,11 +49,7 @@ public sealed class SmmuV3Stage2Tests
         Assert.False(rig.Smmu.Translate(1, Ipa, default, false, out SmmuV3Translation t));
 
         Assert.Equal(SmmuV3EventId.F_TRANSLATION, t.Fault);
-        SpecEvent e = Assert.Single(rig.Events());
-        Assert.True(e.S2);
-        Assert.Equal(2, e.Class); // IN
-        Assert.Equal(Ipa, e.Ipa);
-        Assert.Equal(Ipa, e.InputAddr);
+        Assert.Equal(Ipa, SingleStage2Fault(rig, ClassIn, Ipa).InputAddr);
     }
 
     [Fact]
@@ -123,6 +119,22 @@ public sealed class SmmuV3Stage2Tests
     }
 
     /// <summary>Stage 2: RAM identity-mapped with 1G blocks, plus <see cref="Ipa"/> → <paramref name="dataPa"/>.</summary>
+    // F_TRANSLATION CLASS: the stage-2 fault hit fetching the CD, a stage-1 table, or the input.
+    private const int ClassCd = 0;
+    private const int ClassTt = 1;
+    private const int ClassIn = 2;
+
+    /// <summary>Asserts that exactly one event was recorded: a stage-2 F_TRANSLATION of <paramref name="eventClass"/> at <paramref name="ipa"/>.</summary>
+    private static SpecEvent SingleStage2Fault(SmmuV3Rig rig, int eventClass, ulong ipa)
+    {
+        SpecEvent e = Assert.Single(rig.Events());
+        Assert.Equal(F_TRANSLATION, e.Id);
+        Assert.True(e.S2);
+        Assert.Equal(eventClass, e.Class);
+        Assert.Equal(ipa, e.Ipa);
+        return e;
+    }
+
     private static ulong BuildStage2(SmmuV3Rig rig, ulong dataPa, int memAttr = 0xF)
     {
         ulong s2 = rig.NewTable();
@@ -188,11 +200,7 @@ public sealed class SmmuV3Stage2Tests
         rig.Submit(TlbiNhAll(6), Sync());
         Assert.False(rig.Smmu.Translate(4, Va, default, false, out SmmuV3Translation t));
         Assert.Equal(SmmuV3EventId.F_TRANSLATION, t.Fault);
-        SpecEvent e = Assert.Single(rig.Events());
-        Assert.True(e.S2);
-        Assert.Equal(2, e.Class); // IN
-        Assert.Equal(Ipa, e.Ipa);
-        Assert.Equal(Va, e.InputAddr);
+        Assert.Equal(Va, SingleStage2Fault(rig, ClassIn, Ipa).InputAddr);
     }
 
     [Fact]
@@ -207,10 +215,7 @@ public sealed class SmmuV3Stage2Tests
         Assert.False(rig.Smmu.Translate(4, Va, default, false, out SmmuV3Translation t));
 
         Assert.Equal(SmmuV3EventId.F_TRANSLATION, t.Fault);
-        SpecEvent e = Assert.Single(rig.Events());
-        Assert.True(e.S2);
-        Assert.Equal(1, e.Class); // TT
-        Assert.Equal(0x2_0000_0000UL, e.Ipa);
+        SingleStage2Fault(rig, ClassTt, 0x2_0000_0000);
     }
 
     [Fact]
@@ -222,11 +227,7 @@ public sealed class SmmuV3Stage2Tests
 
         Assert.False(rig.Smmu.Translate(4, Va, default, false, out _));
 
-        SpecEvent e = Assert.Single(rig.Events());
-        Assert.Equal(F_TRANSLATION, e.Id);
-        Assert.True(e.S2);
-        Assert.Equal(0, e.Class); // CD
-        Assert.Equal(0x3_0000_0000UL, e.Ipa);
+        SingleStage2Fault(rig, ClassCd, 0x3_0000_0000);
     }
 
     [Fact]
