@@ -29,6 +29,7 @@ public static class ArmLpaeW3
     public const ulong ExpectedFirstIova = 0x4000cdced076;
     public const ulong ExpectedFirstPa = 0x14dced076;
     private const ulong Page = 4096;
+    private const int SteadyPasses = 5;
     private const IommuProt Prot = IommuProt.Read | IommuProt.Write | IommuProt.Cache; // → 0xF47 leaves
 
     /// <summary>xorshift64 (13/7/17); the output is the new state.</summary>
@@ -65,9 +66,12 @@ public static class ArmLpaeW3
         return (memory, allocator, table, table.CreateWalkConfig(BusAccess.Snoop));
     }
 
-    public static void MapAll(ArmLpaeIoPageTable table)
+    public static void MapAll(ArmLpaeIoPageTable table) => MapRange(table, 0, N);
+
+    /// <summary>Maps W3's pages <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> − 1, one call each.</summary>
+    public static void MapRange(ArmLpaeIoPageTable table, ulong first, ulong count)
     {
-        for (ulong i = 0; i < N; i++)
+        for (ulong i = first; i < first + count; i++)
         {
             if (table.MapPages(IovaBase + (i * Page), PaBase + (i * Page), Page, 1, Prot, out _) != PageTableStatus.Ok)
             {
@@ -99,9 +103,12 @@ public static class ArmLpaeW3
         return sum;
     }
 
-    public static void UnmapAll(ArmLpaeIoPageTable table)
+    public static void UnmapAll(ArmLpaeIoPageTable table) => UnmapRange(table, 0, N);
+
+    /// <summary>Unmaps W3's pages <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> − 1, one call each.</summary>
+    public static void UnmapRange(ArmLpaeIoPageTable table, ulong first, ulong count)
     {
-        for (ulong i = 0; i < N; i++)
+        for (ulong i = first; i < first + count; i++)
         {
             if (table.UnmapPages(IovaBase + (i * Page), Page, 1, null) != Page)
             {
@@ -221,6 +228,27 @@ public static class ArmLpaeW3
         ulong floorSum = WalkFloor(memory, ref floorState, Walks);
         long f1 = Stopwatch.GetTimestamp();
 
+        // Steady state: more walk passes over the same tables (same stream), the walker and the
+        // floor alternately; the first pass above is W3's figure, these show the memory warmed up.
+        double walkBest = double.MaxValue, floorBest = double.MaxValue;
+        for (int pass = 0; pass < SteadyPasses; pass++)
+        {
+            ulong ps = Seed;
+            long p0 = Stopwatch.GetTimestamp();
+            ulong psum = WalkAll(memory, in cfg, ref ps, Walks);
+            long p1 = Stopwatch.GetTimestamp();
+            ps = Seed;
+            ulong fsum = WalkFloor(memory, ref ps, Walks);
+            long p2 = Stopwatch.GetTimestamp();
+            if (psum != ExpectedChecksum || fsum != ExpectedChecksum)
+            {
+                throw new InvalidOperationException("W3: a steady-state pass gave another checksum.");
+            }
+
+            walkBest = Math.Min(walkBest, Ns(p0, p1, Walks));
+            floorBest = Math.Min(floorBest, Ns(p1, p2, Walks));
+        }
+
         long t4 = Stopwatch.GetTimestamp();
         UnmapAll(table);
         long t5 = Stopwatch.GetTimestamp();
@@ -250,6 +278,8 @@ public static class ArmLpaeW3
         output.WriteLine($"w3.cs.unmap {Ns(t4, t5, N):F2} ns/op");
         output.WriteLine($"w3.cs.addrgen {Ns(t6, t7, Walks):F2} ns/op");
         output.WriteLine($"w3.cs.walk_floor {Ns(f0, f1, Walks):F2} ns/op");
+        output.WriteLine($"w3.cs.walk_steady {walkBest:F2} ns/op");
+        output.WriteLine($"w3.cs.walk_floor_steady {floorBest:F2} ns/op");
         bool ok = allocator.AllocatedCount == ExpectedTables && sum == ExpectedChecksum && stateAfterWalks == ExpectedPrngState
             && firstIova == ExpectedFirstIova && first.OutputAddress == ExpectedFirstPa && stillMapped == 0
             && floorSum == ExpectedChecksum;
@@ -258,20 +288,37 @@ public static class ArmLpaeW3
     }
 
     /// <summary>
-    /// Runs every phase on a throw-away machine until the JIT has promoted the hot methods to
-    /// optimised code, so the timed run measures steady state as the AOT-compiled C program does.
+    /// Runs every phase on a throw-away machine in many short calls, so that call counting promotes
+    /// each loop to tier-1 code with its inlinees, then waits for the background JIT: the timed run
+    /// measures the steady-state code a long-running process has, as the AOT-compiled C program does.
     /// </summary>
     private static void WarmUp()
     {
-        for (int round = 0; round < 3; round++)
+        const int Calls = 60;
+        const int PerCall = N / Calls;
+        for (int round = 0; round < 4; round++)
         {
             (PhysicalMemory memory, _, ArmLpaeIoPageTable table, ArmLpaeWalkConfig cfg) = Create();
-            MapAll(table);
+            MapRange(table, 0, N - ((ulong)Calls * PerCall));
+            for (int c = 0; c < Calls; c++)
+            {
+                MapRange(table, (ulong)(N - ((Calls - c) * PerCall)), PerCall);
+            }
+
             ulong state = Seed;
-            WalkAll(memory, in cfg, ref state, N);
-            UnmapAll(table);
-            AddrGen(ref state, N);
-            Thread.Sleep(200); // let the background JIT finish tier-1 code
+            for (int c = 0; c < Calls; c++)
+            {
+                WalkAll(memory, in cfg, ref state, PerCall);
+                WalkFloor(memory, ref state, PerCall);
+                AddrGen(ref state, PerCall);
+            }
+
+            for (int c = 0; c < Calls; c++)
+            {
+                UnmapRange(table, (ulong)(c * PerCall), PerCall);
+            }
+
+            Thread.Sleep(500); // let the background JIT finish tier-1 code
         }
     }
 

@@ -14,16 +14,16 @@ namespace IommuKit.Hardware.PageTables.ArmLpae;
 /// </remarks>
 public readonly record struct ArmLpaeWalkConfig
 {
-    // Geometry derived once when the fields are set, for the walker's hot path:
-    // bit 0 valid, bits 8..13 the start level's index shift, bits 16..21 the start level's index
-    // bits, more for the fast walk (see Derive).
-    private readonly ulong _derived;
+    // Derived once whenever a field is set, for the walker's hot path (see Derived).
+    private readonly Derived _derived;
     private readonly int _stage;
     private readonly int _granuleShift;
     private readonly int _inputSize;
     private readonly int _outputSize;
     private readonly int _startLevel;
+    private readonly ulong _tableBase;
     private readonly bool _aarch64;
+    private readonly bool _wxn;
 
     /// <summary>1 or 2.</summary>
     public int Stage
@@ -32,7 +32,7 @@ public readonly record struct ArmLpaeWalkConfig
         init
         {
             _stage = value;
-            _derived = Derive(_stage, _granuleShift, _inputSize, _outputSize, _startLevel, _aarch64);
+            _derived = new Derived(this);
         }
     }
 
@@ -43,7 +43,7 @@ public readonly record struct ArmLpaeWalkConfig
         init
         {
             _granuleShift = value;
-            _derived = Derive(_stage, _granuleShift, _inputSize, _outputSize, _startLevel, _aarch64);
+            _derived = new Derived(this);
         }
     }
 
@@ -54,7 +54,7 @@ public readonly record struct ArmLpaeWalkConfig
         init
         {
             _inputSize = value;
-            _derived = Derive(_stage, _granuleShift, _inputSize, _outputSize, _startLevel, _aarch64);
+            _derived = new Derived(this);
         }
     }
 
@@ -65,7 +65,7 @@ public readonly record struct ArmLpaeWalkConfig
         init
         {
             _outputSize = value;
-            _derived = Derive(_stage, _granuleShift, _inputSize, _outputSize, _startLevel, _aarch64);
+            _derived = new Derived(this);
         }
     }
 
@@ -76,12 +76,20 @@ public readonly record struct ArmLpaeWalkConfig
         init
         {
             _startLevel = value;
-            _derived = Derive(_stage, _granuleShift, _inputSize, _outputSize, _startLevel, _aarch64);
+            _derived = new Derived(this);
         }
     }
 
     /// <summary>Physical address of the start table (for a nested walk's stage 1: an IPA).</summary>
-    public ulong TableBase { get; init; }
+    public ulong TableBase
+    {
+        get => _tableBase;
+        init
+        {
+            _tableBase = value;
+            _derived = new Derived(this);
+        }
+    }
 
     /// <summary>How table reads and hardware updates reach memory: <see cref="BusAccess.Snoop"/> for a coherent walker, <see cref="BusAccess.NoSnoop"/> otherwise.</summary>
     public BusAccess WalkAccess { get; init; }
@@ -93,7 +101,7 @@ public readonly record struct ArmLpaeWalkConfig
         init
         {
             _aarch64 = value;
-            _derived = Derive(_stage, _granuleShift, _inputSize, _outputSize, _startLevel, _aarch64);
+            _derived = new Derived(this);
         }
     }
 
@@ -107,7 +115,15 @@ public readonly record struct ArmLpaeWalkConfig
     public bool HierarchicalPermissionsDisabled { get; init; }
 
     /// <summary>WXN (stage 1): memory writable at a privilege level is not executable there.</summary>
-    public bool Wxn { get; init; }
+    public bool Wxn
+    {
+        get => _wxn;
+        init
+        {
+            _wxn = value;
+            _derived = new Derived(this);
+        }
+    }
 
     /// <summary>Index bits 2^n of a table at levels below the start level (granule shift − 3).</summary>
     public int BitsPerLevel => GranuleShift - 3;
@@ -116,54 +132,46 @@ public readonly record struct ArmLpaeWalkConfig
     public int StartTableEntries => StartIndexBits is > 0 and <= 30 ? 1 << StartIndexBits : 0;
 
     /// <summary>True if the fields describe a walk the architecture defines.</summary>
-    public bool IsValid => (_derived & 1) != 0;
+    public bool IsValid => _derived.Valid;
 
-    /// <summary>The configuration's bits of the fast walk's leaf-permission index (VMSAv8-64, WXN, stage 2).</summary>
-    internal int PermissionIndexBits => (int)(_derived >> 32) | (Wxn ? 64 : 0);
+    /// <summary>
+    /// The granule shift if the fast walk may run this configuration (valid, start table within the
+    /// output size), else 0 (hot path).
+    /// </summary>
+    internal int FastGranuleShift => _derived.FastGranuleShift;
+
+    /// <summary>
+    /// Bits of a leaf the fast walk compares with AF and the leaf type: bits [1:0], AF, DBM and
+    /// output-address bits beyond the output size (hot path).
+    /// </summary>
+    internal ulong LeafCheckMask => _derived.LeafOverflowMask | ArmLpaePte.Af | ArmLpaePte.Dbm | 3;
 
     /// <summary>The start table's address: <see cref="TableBase"/> aligned down as the walk uses it (hot path).</summary>
-    internal ulong StartTable => TableBase & ~((1UL << (int)((_derived >> 24) & 0x3F)) - 1);
+    internal ulong StartTable => _derived.StartTable;
 
     /// <summary>Index shift of the start level (hot path).</summary>
-    internal int StartShift => (int)(_derived >> 8) & 0x3F;
+    internal int StartShift => _derived.StartShift;
 
     /// <summary>Index bits of the start table (hot path).</summary>
-    internal int StartBits => (int)(_derived >> 16) & 0x3F;
+    internal int StartBits => _derived.StartBits;
+
+    /// <summary>Mask of the start table's index (hot path).</summary>
+    internal ulong StartIndexMask => _derived.StartIndexMask;
+
+    /// <summary>
+    /// Bits that make the fast walk decline when set in the OR of the table descriptors on the path:
+    /// stage 1's hierarchical attributes and next-table addresses beyond the output size (hot path).
+    /// </summary>
+    internal ulong TableCheckMask => _derived.TableCheckMask;
+
+    /// <summary>
+    /// The fast walk's leaf permissions for an access's privilege: a nibble (readable 1, writable 2,
+    /// executable 4) per combination of AP[2:1] / S2AP, PXN and UXN / XN (hot path).
+    /// </summary>
+    internal ulong LeafPermissions(ArmLpaeAccess access) =>
+        (access & ArmLpaeAccess.Privileged) != 0 ? _derived.PrivilegedPermissions : _derived.UnprivilegedPermissions;
 
     private int StartIndexBits => InputSize - LevelShift(StartLevel, GranuleShift);
-
-    private static ulong Derive(int stage, int granuleShift, int inputSize, int outputSize, int startLevel, bool aarch64)
-    {
-        if ((stage != 1 && stage != 2) || (granuleShift != 12 && granuleShift != 14 && granuleShift != 16))
-        {
-            return 0;
-        }
-
-        if (!aarch64 && (granuleShift != 12 || outputSize > 40))
-        {
-            return 0;
-        }
-
-        int maxSize = granuleShift == 16 ? 52 : 48;
-        if (inputSize <= granuleShift || inputSize > maxSize || outputSize < 32 || outputSize > maxSize || startLevel is < 0 or > 3)
-        {
-            return 0;
-        }
-
-        // Stage 1 uses a single start table; stage 2 may concatenate up to 16.
-        int shift = LevelShift(startLevel, granuleShift);
-        int bits = inputSize - shift;
-        if (bits < 1 || bits > granuleShift - 3 + (stage == 2 ? 4 : 0))
-        {
-            return 0;
-        }
-
-        // Bits 24..29: log2 of the start table's alignment (at least 64 bytes); bits 32..39: the
-        // configuration's part of the fast walk's leaf-permission index (VMSAv8-64, stage 2).
-        ulong align = (ulong)Math.Max(bits + 3, 6);
-        ulong permission = (ulong)((aarch64 ? 32 : 0) | (stage == 2 ? 128 : 0));
-        return 1 | ((ulong)shift << 8) | ((ulong)bits << 16) | (align << 24) | (permission << 32);
-    }
 
     /// <summary>The address bit where level <paramref name="level"/>'s index starts: (4 − level) × (granule shift − 3) + 3.</summary>
     public static int LevelShift(int level, int granuleShift) => ((4 - level) * (granuleShift - 3)) + 3;
@@ -276,5 +284,66 @@ public readonly record struct ArmLpaeWalkConfig
             WalkAccess = walkAccess,
             Aarch64 = true,
         };
+    }
+
+    /// <summary>What the walks need of the fields, computed when a field is set rather than per walk.</summary>
+    private readonly struct Derived
+    {
+        public readonly ulong StartTable;
+        public readonly ulong StartIndexMask;
+        public readonly ulong TableCheckMask;
+        public readonly ulong LeafOverflowMask;
+        public readonly ulong PrivilegedPermissions;
+        public readonly ulong UnprivilegedPermissions;
+        public readonly bool Valid;
+        public readonly byte FastGranuleShift;
+        public readonly byte StartShift;
+        public readonly byte StartBits;
+
+        public Derived(in ArmLpaeWalkConfig c)
+        {
+            this = default;
+            int g = c._granuleShift;
+            int stage = c._stage;
+            int oas = c._outputSize;
+            if ((stage != 1 && stage != 2) || (g != 12 && g != 14 && g != 16))
+            {
+                return;
+            }
+
+            if (!c._aarch64 && (g != 12 || oas > 40))
+            {
+                return;
+            }
+
+            int maxSize = g == 16 ? 52 : 48;
+            if (c._inputSize <= g || c._inputSize > maxSize || oas < 32 || oas > maxSize || c._startLevel is < 0 or > 3)
+            {
+                return;
+            }
+
+            // Stage 1 uses a single start table; stage 2 may concatenate up to 16.
+            int shift = LevelShift(c._startLevel, g);
+            int bits = c._inputSize - shift;
+            if (bits < 1 || bits > g - 3 + (stage == 2 ? 4 : 0))
+            {
+                return;
+            }
+
+            Valid = true;
+            StartShift = (byte)shift;
+            StartBits = (byte)bits;
+            StartIndexMask = (1UL << bits) - 1;
+            StartTable = c._tableBase & ~((1UL << Math.Max(bits + 3, 6)) - 1); // aligned to its size, at least 64 bytes
+            PrivilegedPermissions = ArmLpaeWalker.LeafPermissionNibbles(stage, c._aarch64, c._wxn, privileged: true);
+            UnprivilegedPermissions = ArmLpaeWalker.LeafPermissionNibbles(stage, c._aarch64, c._wxn, privileged: false);
+
+            // Address bits a descriptor may hold beyond the output size: [47:oas] of the address
+            // field, and with the 64K granule OA[51:48] in bits [15:12] unless the output is 52 bits.
+            ulong addrMask = ArmLpaePte.AddrMask & ~((1UL << g) - 1);
+            LeafOverflowMask = (oas >= 48 ? 0 : addrMask & ~((1UL << oas) - 1)) | (g == 16 && oas < 52 ? 0xF000UL : 0);
+            TableCheckMask = LeafOverflowMask | (stage == 1 ? ArmLpaePte.TableAttributeMask : 0);
+            FastGranuleShift = (StartTable >> oas) == 0 ? (byte)g : (byte)0;
+        }
     }
 }

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace IommuKit.Hardware.PageTables.ArmLpae;
 
 /// <summary>
@@ -8,10 +11,11 @@ namespace IommuKit.Hardware.PageTables.ArmLpae;
 /// and the permissions are those of both stages combined.
 /// </summary>
 /// <remarks>
-/// Stored compactly (48 bytes) so that producing one costs a handful of stores. A result of the
+/// Stored compactly (48 bytes) so that producing one costs six stores. A result of the
 /// walker's fast path keeps the leaf's attributes in <see cref="Descriptor"/> and decodes them when
 /// they are read; equality compares what the properties return.
 /// </remarks>
+[StructLayout(LayoutKind.Explicit, Size = 48)]
 public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
 {
     internal const ushort FlagFaultOnTableFetch = 1;
@@ -27,21 +31,42 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
     // a single-stage leaf with no hierarchical attributes above it.
     private const ushort FlagFromDescriptor = 256;
 
+    // Explicit layout so that the fast walk writes the small fields as one word (_info, _attributes);
+    // the overlay assumes a little-endian host, as .NET's supported platforms are.
+    [FieldOffset(0)]
     private readonly ulong _outputAddress;
+    [FieldOffset(8)]
     private readonly ulong _intermediateAddress;
+    [FieldOffset(16)]
     private readonly ulong _descriptor;
+    [FieldOffset(24)]
     private readonly ulong _faultAddress;
+    [FieldOffset(32)]
     private readonly ushort _flags;
+    [FieldOffset(34)]
     private readonly byte _fault;
+    [FieldOffset(35)]
     private readonly sbyte _level;
+    [FieldOffset(36)]
     private readonly byte _stage;
+    [FieldOffset(37)]
     private readonly byte _blockShift;
+    [FieldOffset(38)]
     private readonly byte _attrIndx;
+    [FieldOffset(39)]
     private readonly byte _s2MemAttr;
+    [FieldOffset(40)]
     private readonly byte _shareability;
+    [FieldOffset(41)]
     private readonly byte _s2Shareability;
+    [FieldOffset(42)]
     private readonly byte _accessPermissions;
+    [FieldOffset(43)]
     private readonly byte _s2AccessPermissions;
+    [FieldOffset(32)]
+    private readonly ulong _info; // _flags to _s2MemAttr
+    [FieldOffset(40)]
+    private readonly ulong _attributes; // _shareability to the end
 
     /// <summary>A successful single-stage translation with its attributes given one by one (the reference walk).</summary>
     internal ArmLpaeWalkResult(
@@ -67,17 +92,17 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
     /// <summary>
     /// A successful single-stage translation whose leaf had no hierarchical attributes above it
     /// (the fast walk): the attributes are decoded from <paramref name="descriptor"/> when read;
-    /// <paramref name="permissions"/> holds the readable/writable/executable flags.
+    /// <paramref name="info"/> is <see cref="FastInfo"/> with the readable/writable/executable flags ORed in.
     /// </summary>
-    internal ArmLpaeWalkResult(ulong outputAddress, ulong descriptor, int level, int stage, int blockShift, ushort permissions)
+    internal ArmLpaeWalkResult(ulong outputAddress, ulong descriptor, ulong info)
     {
-        this = default;
+        Unsafe.SkipInit(out this);
         _outputAddress = outputAddress;
+        _intermediateAddress = 0;
         _descriptor = descriptor;
-        _flags = (ushort)(permissions | FlagFromDescriptor);
-        _level = (sbyte)level;
-        _stage = (byte)stage;
-        _blockShift = (byte)blockShift;
+        _faultAddress = 0;
+        _info = info;
+        _attributes = 0;
     }
 
     /// <summary>A nested translation: stage 1's leaf and attributes, stage 2's output, both stages' permissions.</summary>
@@ -111,6 +136,10 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
         _descriptor = descriptor;
         _faultAddress = faultAddress;
     }
+
+    /// <summary>The fast walk's result word (flags, fault, level, stage, block shift) for a leaf without its permission flags.</summary>
+    internal static ulong FastInfo(int level, int stage, int blockShift) =>
+        FlagFromDescriptor | ((ulong)(byte)level << 24) | ((ulong)(byte)stage << 32) | ((ulong)(byte)blockShift << 40);
 
     /// <summary><see cref="ArmLpaeFault.None"/> on success.</summary>
     public ArmLpaeFault Fault { get => (ArmLpaeFault)_fault; init => _fault = (byte)value; }

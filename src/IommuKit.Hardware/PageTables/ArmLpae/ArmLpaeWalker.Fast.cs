@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using IommuKit.Hardware.Memory;
 
 namespace IommuKit.Hardware.PageTables.ArmLpae;
@@ -7,12 +6,6 @@ namespace IommuKit.Hardware.PageTables.ArmLpae;
 /// <summary>The walker's fast path: the translations a device makes all day long.</summary>
 public static partial class ArmLpaeWalker
 {
-    // Permission flags of a leaf, indexed by: bit 0 AP[1] / S2AP[0] (descriptor bit 6),
-    // bit 1 AP[2] / S2AP[1] (bit 7), bit 2 PXN (bit 53), bit 3 UXN / XN (bit 54), bit 4 a privileged
-    // access, bit 5 VMSAv8-64, bit 6 WXN, bit 7 stage 2. Computed once with the reference walk's
-    // rules (Stage1Permissions, Stage2Permissions) for leaves without hierarchical attributes.
-    private static readonly byte[] LeafPermissions = BuildLeafPermissions();
-
     /// <summary>
     /// One stage, for a walk that ends in a valid leaf whose access flag is set, has no DBM bit,
     /// passes its permission check and (at stage 1) has no NSTable/APTable/XNTable above it. Returns
@@ -21,92 +14,165 @@ public static partial class ArmLpaeWalker
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool TryWalkFast(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result) =>
-        cfg.GranuleShift == 12
+        cfg.FastGranuleShift == 12
             ? TryWalkFast<ArmLpaeGranule4K>(memory, in cfg, ia, access, out result)
             : TryWalkFastLargeGranule(memory, in cfg, ia, access, out result);
 
+    // The fast walk's permission nibbles, computed once with the reference walk's own rules for
+    // leaves without hierarchical attributes: word [stage 2 ? 8 : VMSAv8-64 × 4 + WXN × 2 +
+    // privileged] has in nibble i readable (1), writable (2) and executable (4) for a leaf whose
+    // AP[1] / S2AP[0], AP[2] / S2AP[1], PXN and UXN / XN are bits 0–3 of i.
+    private static readonly ulong[] PermissionNibbles = BuildPermissionNibbles();
+
+    /// <summary>The fast walk's permission nibbles for one configuration and privilege (see <see cref="PermissionNibbles"/>).</summary>
+    internal static ulong LeafPermissionNibbles(int stage, bool aarch64, bool wxn, bool privileged) =>
+        PermissionNibbles[stage == 2 ? 8 : (aarch64 ? 4 : 0) | (wxn ? 2 : 0) | (privileged ? 1 : 0)];
+
     /// <summary>The fast walk for the 16K and 64K granules, out of line so that callers inline only the 4K one.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool TryWalkFastLargeGranule(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result) =>
-        cfg.GranuleShift == 14
-            ? TryWalkFast<ArmLpaeGranule16K>(memory, in cfg, ia, access, out result)
-            : TryWalkFast<ArmLpaeGranule64K>(memory, in cfg, ia, access, out result);
+    private static bool TryWalkFastLargeGranule(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
+    {
+        if (cfg.FastGranuleShift == 14)
+        {
+            return TryWalkFast<ArmLpaeGranule16K>(memory, in cfg, ia, access, out result);
+        }
 
-    /// <summary><see cref="TryWalkFast(PhysicalMemory, in ArmLpaeWalkConfig, ulong, ArmLpaeAccess, out ArmLpaeWalkResult)"/> with the granule's constants folded in.</summary>
+        if (cfg.FastGranuleShift == 16)
+        {
+            return TryWalkFast<ArmLpaeGranule64K>(memory, in cfg, ia, access, out result);
+        }
+
+        Unsafe.SkipInit(out result);
+        return false;
+    }
+
+    /// <summary>
+    /// <see cref="TryWalkFast(PhysicalMemory, in ArmLpaeWalkConfig, ulong, ArmLpaeAccess, out ArmLpaeWalkResult)"/>
+    /// with the granule's constants folded in and one block of code per level, entered at the
+    /// start level. A device's translations are latency bound: the fewer instructions a walk
+    /// takes, the more walks the CPU overlaps, so a level is a load and one masked compare.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe bool TryWalkFast<TGranule>(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
         where TGranule : struct, IArmLpaeGranule
     {
         Unsafe.SkipInit(out result);
-        if (!cfg.IsValid || (ia >> cfg.InputSize) != 0 || cfg.GranuleShift != TGranule.Shift
-            || !memory.TryGetReadView(cfg.WalkAccess, out byte* view, out ulong viewBase, out ulong viewSize))
+        if ((ia >> cfg.InputSize) != 0 || !memory.TryGetReadView(cfg.WalkAccess, out byte* view, out ulong viewBase, out ulong viewSize))
         {
             return false;
         }
 
         int g = TGranule.Shift;
-        int oas = cfg.OutputSize;
-        int startBits = cfg.StartBits;
-        int shift = cfg.StartShift;
-        ulong table = cfg.StartTable;
-        ulong indexMask = (1UL << startBits) - 1;
-        ulong addrMask = ArmLpaePte.AddrMask & ~((1UL << g) - 1);
-        ulong highMask = g == 16 ? 0xF000UL : 0; // 64K granule: descriptor bits [15:12] are OA[51:48]
-        int level = cfg.StartLevel;
-        ulong tableAttrs = 0; // the table descriptors on the path, ORed
-        ulong startTable = table;
+        ulong levelMask = (1UL << (g - 3)) - 1;
+
+        // A table descriptor passes this mask as 0b11 exactly when it has no hierarchical attribute
+        // (stage 1) and no next-table address beyond the output size; anything else declines.
+        ulong tableCheck = cfg.TableCheckMask | 3;
+        ulong address = cfg.StartTable + (((ia >> cfg.StartShift) & cfg.StartIndexMask) << 3);
         ulong desc;
-        while (true)
-        {
-            // Descriptor addresses are 8-byte aligned by construction, so one aligned load reads one.
-            // A table address beyond the output size is caught after the loop (the OR of the
-            // addresses is beyond it exactly when one of them is); reading through it first is
-            // harmless, as the walk is then handed to the reference walk.
-            ulong off = table + (((ia >> shift) & indexMask) << 3) - viewBase;
-            if (off >= viewSize)
-            {
-                return false;
-            }
+        ulong leafType; // 0b11 for a page, 0b01 for a block
+        ulong offsetMask; // the input bits below the leaf
+        ulong info; // the result's level and block size
 
-            // A plain load: aligned 8-byte loads are single-copy atomic, and each level's address
-            // depends on the previous descriptor, which orders the loads as a walker's are.
-            desc = *(ulong*)(view + off);
-            if ((~desc & 3) != 0 || level == 3)
-            {
+        // Descriptor addresses are 8-byte aligned by construction, so one aligned load reads one: a
+        // plain load, as aligned 8-byte loads are single-copy atomic, and each level's address
+        // depends on the previous descriptor, which orders the loads as a walker's are.
+        switch (cfg.StartLevel)
+        {
+            case 0:
+                if (!TryLoad(view, address - viewBase, viewSize, out desc) || (desc & tableCheck) != 3)
+                {
+                    return false; // no granule has a level-0 block here
+                }
+
+                address = NextTable<TGranule>(desc) + (((ia >> ArmLpaeWalkConfig.LevelShift(1, g)) & levelMask) << 3);
+                goto case 1;
+            case 1:
+                if (!TryLoad(view, address - viewBase, viewSize, out desc))
+                {
+                    return false;
+                }
+
+                if ((desc & tableCheck) != 3)
+                {
+                    if ((desc & 3) == 3 || !BlockAllowed(1, g, cfg.OutputSize))
+                    {
+                        return false;
+                    }
+
+                    (leafType, offsetMask, info) = (1, (1UL << ArmLpaeWalkConfig.LevelShift(1, g)) - 1, ArmLpaeWalkResult.FastInfo(1, 0, ArmLpaeWalkConfig.LevelShift(1, g)));
+                    goto Leaf;
+                }
+
+                address = NextTable<TGranule>(desc) + (((ia >> ArmLpaeWalkConfig.LevelShift(2, g)) & levelMask) << 3);
+                goto case 2;
+            case 2:
+                if (!TryLoad(view, address - viewBase, viewSize, out desc))
+                {
+                    return false;
+                }
+
+                if ((desc & tableCheck) != 3)
+                {
+                    if ((desc & 3) == 3)
+                    {
+                        return false;
+                    }
+
+                    (leafType, offsetMask, info) = (1, (1UL << ArmLpaeWalkConfig.LevelShift(2, g)) - 1, ArmLpaeWalkResult.FastInfo(2, 0, ArmLpaeWalkConfig.LevelShift(2, g)));
+                    goto Leaf; // every granule has level-2 blocks
+                }
+
+                address = NextTable<TGranule>(desc) + (((ia >> g) & levelMask) << 3);
+                goto default;
+            default:
+                if (!TryLoad(view, address - viewBase, viewSize, out desc))
+                {
+                    return false;
+                }
+
+                (leafType, offsetMask, info) = (3, (1UL << g) - 1, ArmLpaeWalkResult.FastInfo(3, 0, g));
                 break;
-            }
-
-            table = (desc & addrMask) | ((desc & highMask) << 36);
-            tableAttrs |= desc;
-            shift -= g - 3;
-            indexMask = (1UL << (g - 3)) - 1;
-            level++;
         }
 
+    Leaf:
         GC.KeepAlive(memory); // the view's mapping belongs to memory
-        // The leaf: a page at level 3 or an allowed block, with AF set and no DBM bit (an update
-        // or an access-flag fault is the reference walk's business).
-        int stage = cfg.Stage;
-        if ((desc & (ArmLpaePte.Af | ArmLpaePte.Dbm)) != ArmLpaePte.Af
-            || (level == 3 ? (~desc & 3) != 0 : (desc & 3) != 1 || !BlockAllowed(level, g, oas))
-            || ((tableAttrs >> 59) != 0 && stage == 1))
+
+        // The leaf: AF set, no DBM bit (an update or an access-flag fault is the reference walk's
+        // business), no address beyond the output size, and a permission nibble that allows the access.
+        int permissionIndex = (int)(((desc >> 6) & 3) | ((desc >> 51) & 0xC));
+        uint flags = ((uint)(cfg.LeafPermissions(access) >> (permissionIndex << 2)) & 7) * ArmLpaeWalkResult.FlagReadable;
+        if ((desc & cfg.LeafCheckMask) != (ArmLpaePte.Af | leafType) || (flags & NeededPermission(access)) == 0)
         {
             return false;
         }
 
-        ulong outBase = (desc & addrMask & ~((1UL << shift) - 1)) | ((desc & highMask) << 36);
-        ulong addresses = startTable | outBase | (tableAttrs & addrMask) | ((tableAttrs & highMask) << 36);
-        int index = (int)(((desc >> 6) & 3) | ((desc >> 51) & 0xC)) | ((int)(access & ArmLpaeAccess.Privileged) << 2) | cfg.PermissionIndexBits;
-        // The table has 256 entries and the index 8 bits, so the read needs no bounds check.
-        ushort flags = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(LeafPermissions), index & 0xFF);
-        if ((addresses >> oas) != 0 || (flags & NeededPermission(access)) == 0)
-        {
-            return false;
-        }
-
-        result = new ArmLpaeWalkResult(outBase | (ia & ((1UL << shift) - 1)), desc, level, stage, shift, flags);
+        ulong outBase = NextTable<TGranule>(desc) & ~offsetMask;
+        result = new ArmLpaeWalkResult(outBase | (ia & offsetMask), desc, info | ArmLpaeWalkResult.FastInfo(0, cfg.Stage, 0) | flags);
         return true;
     }
+
+    /// <summary>Reads the descriptor at <paramref name="offset"/> into the view, or returns false if it lies outside.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe bool TryLoad(byte* view, ulong offset, ulong viewSize, out ulong desc)
+    {
+        if (offset >= viewSize)
+        {
+            desc = 0;
+            return false;
+        }
+
+        desc = *(ulong*)(view + offset);
+        return true;
+    }
+
+    /// <summary>The output address a descriptor holds at the granule's alignment (with 64K, OA[51:48] from bits [15:12]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong NextTable<TGranule>(ulong desc)
+        where TGranule : struct, IArmLpaeGranule =>
+        TGranule.Shift == 16
+            ? (desc & ArmLpaePte.AddrMask & ~0xFFFFUL) | ((desc & 0xF000) << 36)
+            : desc & ArmLpaePte.AddrMask & ~((1UL << TGranule.Shift) - 1);
 
     /// <summary>The permission flag an access needs: write, execute (a fetch that is not a write) or read.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -120,23 +186,27 @@ public static partial class ArmLpaeWalker
         | (ArmLpaeWalkResult.FlagExecutable << 16)
         | ((uint)ArmLpaeWalkResult.FlagWritable << 24);
 
-    private static byte[] BuildLeafPermissions()
+    private static ulong[] BuildPermissionNibbles()
     {
-        var table = new byte[256];
-        for (int i = 0; i < table.Length; i++)
+        var words = new ulong[9];
+        for (int w = 0; w < words.Length; w++)
         {
-            table[i] = (byte)((i & 128) != 0
-                ? Stage2Permissions(read: (i & 1) != 0, write: (i & 2) != 0, xn: (i & 8) != 0)
-                : Stage1Permissions(
-                    readOnly: (i & 2) != 0,
-                    unprivileged: (i & 1) != 0,
-                    pxn: (i & 4) != 0,
-                    uxn: (i & 8) != 0,
-                    privileged: (i & 16) != 0,
-                    aarch64: (i & 32) != 0,
-                    wxn: (i & 64) != 0));
+            for (int i = 0; i < 16; i++)
+            {
+                ushort flags = w == 8
+                    ? Stage2Permissions(read: (i & 1) != 0, write: (i & 2) != 0, xn: (i & 8) != 0)
+                    : Stage1Permissions(
+                        readOnly: (i & 2) != 0,
+                        unprivileged: (i & 1) != 0,
+                        pxn: (i & 4) != 0,
+                        uxn: (i & 8) != 0,
+                        privileged: (w & 1) != 0,
+                        aarch64: (w & 4) != 0,
+                        wxn: (w & 2) != 0);
+                words[w] |= (ulong)((flags / ArmLpaeWalkResult.FlagReadable) & 7) << (i * 4);
+            }
         }
 
-        return table;
+        return words;
     }
 }

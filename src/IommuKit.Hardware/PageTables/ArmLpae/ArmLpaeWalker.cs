@@ -88,6 +88,7 @@ public static partial class ArmLpaeWalker
     }
 
     /// <summary>True if a block descriptor is allowed at <paramref name="level"/> (Arm ARM AArch64.BlockDescSupported, without LPA2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool BlockAllowed(int level, int granuleShift, int outputSize) => granuleShift switch
     {
         12 => level is 1 or 2,
@@ -150,8 +151,7 @@ public static partial class ArmLpaeWalker
         int bpl = g - 3;
         int oas = cfg.OutputSize;
         int shift = cfg.StartShift;
-        int startBits = cfg.StartBits;
-        ulong table = cfg.TableBase & ~((1UL << Math.Max(startBits + 3, 6)) - 1);
+        ulong table = cfg.StartTable;
         if ((table >> oas) != 0)
         {
             leaf = default;
@@ -162,7 +162,7 @@ public static partial class ArmLpaeWalker
         ulong addrMask = ArmLpaePte.AddrMask & ~((1UL << g) - 1);
         BusAccess walkAccess = cfg.WalkAccess;
         int level = cfg.StartLevel;
-        ulong indexMask = (1UL << startBits) - 1;
+        ulong indexMask = cfg.StartIndexMask;
         ulong tableAttrs = 0; // OR of the table descriptors on the path (NSTable, APTable, UXN/PXNTable)
         ulong desc;
         ulong descPa;
@@ -352,7 +352,7 @@ public static partial class ArmLpaeWalker
     /// <paramref name="readOnly"/> and <paramref name="unprivileged"/> and the XNTable bits into
     /// <paramref name="pxn"/> and <paramref name="uxn"/>: readable, writable and executable flags.
     /// </summary>
-    private static ushort Stage1Permissions(bool readOnly, bool unprivileged, bool pxn, bool uxn, bool privileged, bool aarch64, bool wxn)
+    internal static ushort Stage1Permissions(bool readOnly, bool unprivileged, bool pxn, bool uxn, bool privileged, bool aarch64, bool wxn)
     {
         bool readable = privileged || unprivileged;
         bool writable = readable && !readOnly;
@@ -366,7 +366,7 @@ public static partial class ArmLpaeWalker
     }
 
     /// <summary>Stage-2 permissions from S2AP and XN (without FEAT_XNX only XN[1], bit 54, counts).</summary>
-    private static ushort Stage2Permissions(bool read, bool write, bool xn) =>
+    internal static ushort Stage2Permissions(bool read, bool write, bool xn) =>
         (ushort)((read ? ArmLpaeWalkResult.FlagReadable : 0) | (write ? ArmLpaeWalkResult.FlagWritable : 0) | (xn ? 0 : ArmLpaeWalkResult.FlagExecutable));
 
     [MethodImpl(MethodImplOptions.NoInlining)]
