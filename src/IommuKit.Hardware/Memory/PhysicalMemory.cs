@@ -205,10 +205,17 @@ public sealed unsafe class PhysicalMemory
     /// </summary>
     internal bool TryGetReadView(BusAccess access, out byte* pointer, out ulong baseAddress, out ulong size)
     {
-        pointer = _fastPointer;
+        pointer = GetReadView(access, out baseAddress, out size);
+        return size != 0;
+    }
+
+    /// <summary><see cref="TryGetReadView"/> for a caller that bounds-checks every read anyway: the view is empty (size 0) when there is none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal byte* GetReadView(BusAccess access, out ulong baseAddress, out ulong size)
+    {
         baseAddress = _fastBase;
         size = access == BusAccess.NoSnoop ? _fastSize : _fastSizeCached;
-        return size != 0;
+        return _fastPointer;
     }
 
     /// <summary>Reads one byte.</summary>

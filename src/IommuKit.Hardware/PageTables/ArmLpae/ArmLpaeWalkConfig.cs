@@ -144,7 +144,13 @@ public readonly record struct ArmLpaeWalkConfig
     /// Bits of a leaf the fast walk compares with AF and the leaf type: bits [1:0], AF, DBM and
     /// output-address bits beyond the output size (hot path).
     /// </summary>
-    internal ulong LeafCheckMask => _derived.LeafOverflowMask | ArmLpaePte.Af | ArmLpaePte.Dbm | 3;
+    internal ulong LeafCheckMask => _derived.LeafCheckMask;
+
+    /// <summary>Input-address bits beyond the input size (hot path).</summary>
+    internal ulong InputOverflowMask => _derived.InputOverflowMask;
+
+    /// <summary>The configuration's part of the fast walk's result word: the stage (hot path).</summary>
+    internal ulong FastResultInfo => _derived.FastResultInfo;
 
     /// <summary>The start table's address: <see cref="TableBase"/> aligned down as the walk uses it (hot path).</summary>
     internal ulong StartTable => _derived.StartTable;
@@ -159,8 +165,8 @@ public readonly record struct ArmLpaeWalkConfig
     internal ulong StartIndexMask => _derived.StartIndexMask;
 
     /// <summary>
-    /// Bits that make the fast walk decline when set in the OR of the table descriptors on the path:
-    /// stage 1's hierarchical attributes and next-table addresses beyond the output size (hot path).
+    /// The bits of a table descriptor the fast walk compares with 0b11: bits [1:0], stage 1's
+    /// hierarchical attributes and next-table address bits beyond the output size (hot path).
     /// </summary>
     internal ulong TableCheckMask => _derived.TableCheckMask;
 
@@ -292,7 +298,9 @@ public readonly record struct ArmLpaeWalkConfig
         public readonly ulong StartTable;
         public readonly ulong StartIndexMask;
         public readonly ulong TableCheckMask;
-        public readonly ulong LeafOverflowMask;
+        public readonly ulong LeafCheckMask;
+        public readonly ulong InputOverflowMask;
+        public readonly ulong FastResultInfo;
         public readonly ulong PrivilegedPermissions;
         public readonly ulong UnprivilegedPermissions;
         public readonly bool Valid;
@@ -341,8 +349,11 @@ public readonly record struct ArmLpaeWalkConfig
             // Address bits a descriptor may hold beyond the output size: [47:oas] of the address
             // field, and with the 64K granule OA[51:48] in bits [15:12] unless the output is 52 bits.
             ulong addrMask = ArmLpaePte.AddrMask & ~((1UL << g) - 1);
-            LeafOverflowMask = (oas >= 48 ? 0 : addrMask & ~((1UL << oas) - 1)) | (g == 16 && oas < 52 ? 0xF000UL : 0);
-            TableCheckMask = LeafOverflowMask | (stage == 1 ? ArmLpaePte.TableAttributeMask : 0);
+            ulong overflow = (oas >= 48 ? 0 : addrMask & ~((1UL << oas) - 1)) | (g == 16 && oas < 52 ? 0xF000UL : 0);
+            LeafCheckMask = overflow | ArmLpaePte.Af | ArmLpaePte.Dbm | 3;
+            TableCheckMask = overflow | (stage == 1 ? ArmLpaePte.TableAttributeMask : 0) | 3;
+            InputOverflowMask = ~((1UL << c._inputSize) - 1);
+            FastResultInfo = ArmLpaeWalkResult.FastInfo(0, stage, 0);
             FastGranuleShift = (StartTable >> oas) == 0 ? (byte)g : (byte)0;
         }
     }

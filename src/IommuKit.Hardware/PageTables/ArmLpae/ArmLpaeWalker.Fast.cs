@@ -57,17 +57,19 @@ public static partial class ArmLpaeWalker
         where TGranule : struct, IArmLpaeGranule
     {
         Unsafe.SkipInit(out result);
-        if ((ia >> cfg.InputSize) != 0 || !memory.TryGetReadView(cfg.WalkAccess, out byte* view, out ulong viewBase, out ulong viewSize))
+        if ((ia & cfg.InputOverflowMask) != 0)
         {
             return false;
         }
+
+        byte* view = memory.GetReadView(cfg.WalkAccess, out ulong viewBase, out ulong viewSize); // an empty view fails every TryLoad
 
         int g = TGranule.Shift;
         ulong levelMask = (1UL << (g - 3)) - 1;
 
         // A table descriptor passes this mask as 0b11 exactly when it has no hierarchical attribute
         // (stage 1) and no next-table address beyond the output size; anything else declines.
-        ulong tableCheck = cfg.TableCheckMask | 3;
+        ulong tableCheck = cfg.TableCheckMask;
         ulong address = cfg.StartTable + (((ia >> cfg.StartShift) & cfg.StartIndexMask) << 3);
         ulong desc;
         ulong leafType; // 0b11 for a page, 0b01 for a block
@@ -140,15 +142,15 @@ public static partial class ArmLpaeWalker
 
         // The leaf: AF set, no DBM bit (an update or an access-flag fault is the reference walk's
         // business), no address beyond the output size, and a permission nibble that allows the access.
-        int permissionIndex = (int)(((desc >> 6) & 3) | ((desc >> 51) & 0xC));
-        uint flags = ((uint)(cfg.LeafPermissions(access) >> (permissionIndex << 2)) & 7) * ArmLpaeWalkResult.FlagReadable;
+        int nibble = (int)(((desc >> 4) & 0xC) | ((desc >> 49) & 0x30)); // 4 × (AP[2:1] | PXN << 2 | UXN << 3)
+        uint flags = ((uint)(cfg.LeafPermissions(access) >> nibble) & 7) * ArmLpaeWalkResult.FlagReadable;
         if ((desc & cfg.LeafCheckMask) != (ArmLpaePte.Af | leafType) || (flags & NeededPermission(access)) == 0)
         {
             return false;
         }
 
         ulong outBase = NextTable<TGranule>(desc) & ~offsetMask;
-        result = new ArmLpaeWalkResult(outBase | (ia & offsetMask), desc, info | ArmLpaeWalkResult.FastInfo(0, cfg.Stage, 0) | flags);
+        result = new ArmLpaeWalkResult(outBase | (ia & offsetMask), desc, info | cfg.FastResultInfo | flags);
         return true;
     }
 
