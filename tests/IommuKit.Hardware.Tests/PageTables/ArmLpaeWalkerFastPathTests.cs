@@ -14,20 +14,22 @@ public sealed class ArmLpaeWalkerFastPathTests
     private const ulong PoolSize = 2UL << 20;
     private const ulong PoolGranule = 64 * 1024; // table pointers suit every granule
 
-    [Fact]
-    public void Walk_RandomTables_EqualsTheReferenceWalk()
+    [Theory]
+    [InlineData(0UL)]
+    [InlineData(0x8000_0000UL)] // RAM where many SoCs have it: the walker's view does not start at PA 0
+    public void Walk_RandomTables_EqualsTheReferenceWalk(ulong ramBase)
     {
         var rng = new Random(20261121);
         var memory = new PhysicalMemory();
-        memory.AddRam(0, PoolSize);
+        memory.AddRam(ramBase, PoolSize);
         int fast = 0;
         int walks = 0;
         for (int fill = 0; fill < 12; fill++)
         {
-            FillPool(memory, rng);
+            FillPool(memory, rng, ramBase);
             for (int c = 0; c < 400; c++)
             {
-                ArmLpaeWalkConfig cfg = RandomConfig(rng);
+                ArmLpaeWalkConfig cfg = RandomConfig(rng, ramBase);
                 for (int n = 0; n < 4; n++)
                 {
                     ulong ia = (ulong)rng.NextInt64() & ((1UL << Math.Clamp(cfg.InputSize + (rng.Next(8) == 0 ? 1 : 0), 1, 63)) - 1);
@@ -80,19 +82,19 @@ public sealed class ArmLpaeWalkerFastPathTests
         + $"bs {r.BlockShift} attr {r.AttrIndx}/{r.S2MemAttr} sh {r.Shareability}/{r.S2Shareability} ap {r.AccessPermissions}/{r.S2AccessPermissions} "
         + $"ng {r.NotGlobal} ns {r.NonSecure} ct {r.ContiguousHint} dbm {r.DirtyBitModifier} rwx {r.Readable}{r.Writable}{r.Executable} ft {r.FaultOnTableFetch}";
 
-    private static void FillPool(PhysicalMemory memory, Random rng)
+    private static void FillPool(PhysicalMemory memory, Random rng, ulong ramBase)
     {
-        for (ulong pa = 0; pa < PoolSize; pa += 8)
+        for (ulong pa = ramBase; pa < ramBase + PoolSize; pa += 8)
         {
-            Assert.Equal(BusStatus.Ok, memory.Write64(pa, RandomDescriptor(rng), BusAccess.Cpu));
+            Assert.Equal(BusStatus.Ok, memory.Write64(pa, RandomDescriptor(rng, ramBase), BusAccess.Cpu));
         }
     }
 
-    private static ulong RandomDescriptor(Random rng)
+    private static ulong RandomDescriptor(Random rng, ulong ramBase)
     {
         int kind = rng.Next(20);
         ulong type = kind == 0 ? 0UL : kind == 1 ? 2UL : kind < 6 ? 1UL : 3UL;
-        ulong address = (ulong)rng.NextInt64((long)(PoolSize / PoolGranule)) * PoolGranule;
+        ulong address = ramBase + ((ulong)rng.NextInt64((long)(PoolSize / PoolGranule)) * PoolGranule);
         if (rng.Next(25) == 0)
         {
             address |= 1UL << rng.Next(32, 48); // beyond some output sizes
@@ -119,10 +121,15 @@ public sealed class ArmLpaeWalkerFastPathTests
         return type | address | attrs | ((ulong)rng.Next(16) << 12);
     }
 
-    private static ArmLpaeWalkConfig RandomConfig(Random rng)
+    private static ArmLpaeWalkConfig RandomConfig(Random rng, ulong ramBase)
     {
         int tg = rng.Next(3);
-        ulong root = (ulong)rng.NextInt64((long)(PoolSize / PoolGranule)) * PoolGranule;
+        ulong root = ramBase + ((ulong)rng.NextInt64((long)(PoolSize / PoolGranule)) * PoolGranule);
+        if (rng.Next(40) == 0)
+        {
+            root |= 1UL << rng.Next(32, 48); // beyond some output sizes (an address size fault at level 0)
+        }
+
         BusAccess walkAccess = rng.Next(2) == 0 ? BusAccess.Snoop : BusAccess.NoSnoop;
         ArmLpaeWalkConfig cfg = rng.Next(2) == 0
             ? ArmLpaeWalkConfig.FromS1(rng.Next(12, 40), tg, rng.Next(7), root, walkAccess)
