@@ -91,9 +91,10 @@ public static class ArmLpaeW3
             ulong r2 = Next(ref s);
             ulong iova = IovaBase + ((r % N) * Page) + (r2 % Page);
             ArmLpaeWalker.Walk(memory, in cfg, iova, ArmLpaeAccess.Read, out ArmLpaeWalkResult w);
-            if (w.Fault != ArmLpaeFault.None)
+            ArmLpaeFault fault = w.Fault;
+            if (fault != ArmLpaeFault.None)
             {
-                throw new InvalidOperationException($"W3: walk of 0x{iova:x} faulted ({w.Fault}).");
+                throw new InvalidOperationException($"W3: walk of 0x{iova:x} faulted ({fault}).");
             }
 
             sum += w.OutputAddress;

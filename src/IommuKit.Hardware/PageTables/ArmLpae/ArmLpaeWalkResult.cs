@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace IommuKit.Hardware.PageTables.ArmLpae;
 
 /// <summary>
@@ -11,11 +8,10 @@ namespace IommuKit.Hardware.PageTables.ArmLpae;
 /// and the permissions are those of both stages combined.
 /// </summary>
 /// <remarks>
-/// Stored compactly (48 bytes) so that producing one costs six stores. A result of the
+/// Stored compactly (48 bytes, six words). A result of the
 /// walker's fast path keeps the leaf's attributes in <see cref="Descriptor"/> and decodes them when
 /// they are read; equality compares what the properties return.
 /// </remarks>
-[StructLayout(LayoutKind.Explicit, Size = 48)]
 public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
 {
     internal const ushort FlagFaultOnTableFetch = 1;
@@ -31,42 +27,23 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
     // a single-stage leaf with no hierarchical attributes above it.
     private const ushort FlagFromDescriptor = 256;
 
-    // Explicit layout so that the fast walk writes the small fields as one word (_info, _attributes);
-    // the overlay assumes a little-endian host, as .NET's supported platforms are.
-    [FieldOffset(0)]
+    private const int FaultShift = 16;
+    private const int LevelShift = 24;
+    private const int StageShift = 32;
+    private const int BlockShiftShift = 40;
+    private const int AttrIndxShift = 48;
+    private const int S2MemAttrShift = 56;
+
+    // Six words, so that producing a result is six stores and, where the walk is inlined into its
+    // caller, the JIT can keep the fields the caller reads in registers. _info holds the flags
+    // (bits 0-15), fault (16-23), level (24-31), stage (32-39), block shift (40-47), AttrIndx
+    // (48-55) and S2 MemAttr (56-63); _attributes holds SH, S2 SH, AP and S2AP, a byte each.
     private readonly ulong _outputAddress;
-    [FieldOffset(8)]
     private readonly ulong _intermediateAddress;
-    [FieldOffset(16)]
     private readonly ulong _descriptor;
-    [FieldOffset(24)]
     private readonly ulong _faultAddress;
-    [FieldOffset(32)]
-    private readonly ushort _flags;
-    [FieldOffset(34)]
-    private readonly byte _fault;
-    [FieldOffset(35)]
-    private readonly sbyte _level;
-    [FieldOffset(36)]
-    private readonly byte _stage;
-    [FieldOffset(37)]
-    private readonly byte _blockShift;
-    [FieldOffset(38)]
-    private readonly byte _attrIndx;
-    [FieldOffset(39)]
-    private readonly byte _s2MemAttr;
-    [FieldOffset(40)]
-    private readonly byte _shareability;
-    [FieldOffset(41)]
-    private readonly byte _s2Shareability;
-    [FieldOffset(42)]
-    private readonly byte _accessPermissions;
-    [FieldOffset(43)]
-    private readonly byte _s2AccessPermissions;
-    [FieldOffset(32)]
-    private readonly ulong _info; // _flags to _s2MemAttr
-    [FieldOffset(40)]
-    private readonly ulong _attributes; // _shareability to the end
+    private readonly ulong _info;
+    private readonly ulong _attributes;
 
     /// <summary>A successful single-stage translation with its attributes given one by one (the reference walk).</summary>
     internal ArmLpaeWalkResult(
@@ -76,17 +53,8 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
         _intermediateAddress = 0;
         _descriptor = descriptor;
         _faultAddress = 0;
-        _flags = flags;
-        _fault = 0;
-        _level = (sbyte)level;
-        _stage = (byte)stage;
-        _blockShift = (byte)blockShift;
-        _attrIndx = attrIndx;
-        _s2MemAttr = s2MemAttr;
-        _shareability = sh;
-        _s2Shareability = stage == 2 ? sh : (byte)0;
-        _accessPermissions = ap;
-        _s2AccessPermissions = s2ap;
+        _info = Info(flags, 0, level, stage, blockShift, attrIndx, s2MemAttr);
+        _attributes = Attributes(sh, stage == 2 ? sh : (byte)0, ap, s2ap);
     }
 
     /// <summary>
@@ -96,7 +64,6 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
     /// </summary>
     internal ArmLpaeWalkResult(ulong outputAddress, ulong descriptor, ulong info)
     {
-        Unsafe.SkipInit(out this);
         _outputAddress = outputAddress;
         _intermediateAddress = 0;
         _descriptor = descriptor;
@@ -112,46 +79,37 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
         _intermediateAddress = ipa;
         _descriptor = s1.Descriptor;
         _faultAddress = 0;
-        _flags = (ushort)((s1.AllFlags & (FlagNotGlobal | FlagNonSecure | FlagContiguous | FlagDbm))
+        ushort flags = (ushort)((s1.AllFlags & (FlagNotGlobal | FlagNonSecure | FlagContiguous | FlagDbm))
             | (s1.AllFlags & s2.AllFlags & (FlagReadable | FlagWritable | FlagExecutable)));
-        _fault = 0;
-        _level = (sbyte)s1.Level;
-        _stage = 2;
-        _blockShift = (byte)Math.Min(s1.BlockShift, s2.BlockShift);
-        _attrIndx = s1.AttrIndx;
-        _s2MemAttr = s2.S2MemAttr;
-        _shareability = s1.Shareability;
-        _s2Shareability = s2.Shareability;
-        _accessPermissions = s1.AccessPermissions;
-        _s2AccessPermissions = s2.S2AccessPermissions;
+        _info = Info(flags, 0, s1.Level, 2, Math.Min(s1.BlockShift, s2.BlockShift), s1.AttrIndx, s2.S2MemAttr);
+        _attributes = Attributes(s1.Shareability, s2.Shareability, s1.AccessPermissions, s2.S2AccessPermissions);
     }
 
     /// <summary>A fault.</summary>
     internal ArmLpaeWalkResult(ArmLpaeFault fault, int level, int stage, ulong descriptor, ulong faultAddress)
     {
-        this = default;
-        _fault = (byte)fault;
-        _level = (sbyte)level;
-        _stage = (byte)stage;
+        _outputAddress = 0;
+        _intermediateAddress = 0;
         _descriptor = descriptor;
         _faultAddress = faultAddress;
+        _info = Info(0, fault, level, stage, 0, 0, 0);
+        _attributes = 0;
     }
 
     /// <summary>The fast walk's result word (flags, fault, level, stage, block shift) for a leaf without its permission flags.</summary>
-    internal static ulong FastInfo(int level, int stage, int blockShift) =>
-        FlagFromDescriptor | ((ulong)(byte)level << 24) | ((ulong)(byte)stage << 32) | ((ulong)(byte)blockShift << 40);
+    internal static ulong FastInfo(int level, int stage, int blockShift) => Info(FlagFromDescriptor, ArmLpaeFault.None, level, stage, blockShift, 0, 0);
 
     /// <summary><see cref="ArmLpaeFault.None"/> on success.</summary>
-    public ArmLpaeFault Fault { get => (ArmLpaeFault)_fault; init => _fault = (byte)value; }
+    public ArmLpaeFault Fault { get => (ArmLpaeFault)(byte)(_info >> FaultShift); init => _info = WithByte(_info, FaultShift, (byte)value); }
 
     /// <summary>The level of the leaf (success) or of the lookup that faulted (for a level-0 out-of-range fault, 0).</summary>
-    public int Level { get => _level; init => _level = (sbyte)value; }
+    public int Level { get => (sbyte)(_info >> LevelShift); init => _info = WithByte(_info, LevelShift, (byte)value); }
 
     /// <summary>The stage that produced the result or the fault (1 or 2).</summary>
-    public int Stage { get => _stage; init => _stage = (byte)value; }
+    public int Stage { get => StageByte; init => _info = WithByte(_info, StageShift, (byte)value); }
 
     /// <summary>Nested walks: the stage-2 fault happened while translating the IPA of a stage-1 table (SMMU S2 fault with CLASS = TT).</summary>
-    public bool FaultOnTableFetch { get => (_flags & FlagFaultOnTableFetch) != 0; init => _flags = With(FlagFaultOnTableFetch, value); }
+    public bool FaultOnTableFetch { get => (Flags & FlagFaultOnTableFetch) != 0; init => _info = value ? _info | FlagFaultOnTableFetch : _info & ~(ulong)FlagFaultOnTableFetch; }
 
     /// <summary>The translated address (PA; for a stage-1-only walk the stage's output).</summary>
     public ulong OutputAddress { get => _outputAddress; init => _outputAddress = value; }
@@ -160,7 +118,7 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
     public ulong IntermediateAddress { get => _intermediateAddress; init => _intermediateAddress = value; }
 
     /// <summary>log2 of the size of the leaf (12 for a 4K page, 21 for a 2M block); for a nested walk the smaller of the two stages.</summary>
-    public int BlockShift { get => _blockShift; init => _blockShift = (byte)value; }
+    public int BlockShift { get => (byte)(_info >> BlockShiftShift); init => _info = WithByte(_info, BlockShiftShift, (byte)value); }
 
     /// <summary>The leaf descriptor (success), or the descriptor that caused the fault (0 if none was read).</summary>
     public ulong Descriptor { get => _descriptor; init => _descriptor = value; }
@@ -169,22 +127,22 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
     public ulong FaultAddress { get => _faultAddress; init => _faultAddress = value; }
 
     /// <summary>Stage-1 AttrIndx[2:0] (index into MAIR).</summary>
-    public byte AttrIndx => Lazy ? (_stage == 1 ? (byte)((_descriptor >> ArmLpaePte.AttrIndxShift) & 7) : (byte)0) : _attrIndx;
+    public byte AttrIndx => Lazy ? (StageByte == 1 ? (byte)((_descriptor >> ArmLpaePte.AttrIndxShift) & 7) : (byte)0) : (byte)(_info >> AttrIndxShift);
 
     /// <summary>Stage-2 MemAttr[3:0].</summary>
-    public byte S2MemAttr => Lazy ? (_stage == 2 ? (byte)((_descriptor >> ArmLpaePte.MemAttrShift) & 0xF) : (byte)0) : _s2MemAttr;
+    public byte S2MemAttr => Lazy ? (StageByte == 2 ? (byte)((_descriptor >> ArmLpaePte.MemAttrShift) & 0xF) : (byte)0) : (byte)(_info >> S2MemAttrShift);
 
     /// <summary>Stage-1 SH[1:0] (for a stage-2-only walk, the stage-2 SH).</summary>
-    public byte Shareability => Lazy ? LeafShareability : _shareability;
+    public byte Shareability => Lazy ? LeafShareability : (byte)_attributes;
 
     /// <summary>Stage-2 SH[1:0] of a nested walk (for a stage-2-only walk, equal to <see cref="Shareability"/>).</summary>
-    public byte S2Shareability => Lazy ? (_stage == 2 ? LeafShareability : (byte)0) : _s2Shareability;
+    public byte S2Shareability => Lazy ? (StageByte == 2 ? LeafShareability : (byte)0) : (byte)(_attributes >> 8);
 
     /// <summary>Stage-1 AP[2:1] of the leaf (after hierarchical APTable limits: bit 1 = read-only, bit 0 = unprivileged).</summary>
-    public byte AccessPermissions => Lazy ? (_stage == 1 ? LeafAccessPermissions : (byte)0) : _accessPermissions;
+    public byte AccessPermissions => Lazy ? (StageByte == 1 ? LeafAccessPermissions : (byte)0) : (byte)(_attributes >> 16);
 
     /// <summary>Stage-2 S2AP[1:0] of the leaf (bit 0 = read, bit 1 = write).</summary>
-    public byte S2AccessPermissions => Lazy ? (_stage == 2 ? LeafAccessPermissions : (byte)0) : _s2AccessPermissions;
+    public byte S2AccessPermissions => Lazy ? (StageByte == 2 ? LeafAccessPermissions : (byte)0) : (byte)(_attributes >> 24);
 
     /// <summary>Stage-1 nG: the translation is specific to the ASID.</summary>
     public bool NotGlobal => (AllFlags & FlagNotGlobal) != 0;
@@ -199,18 +157,22 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
     public bool DirtyBitModifier => (AllFlags & FlagDbm) != 0;
 
     /// <summary>The access may read at the transaction's privilege.</summary>
-    public bool Readable => (_flags & FlagReadable) != 0;
+    public bool Readable => (Flags & FlagReadable) != 0;
 
     /// <summary>The access may write at the transaction's privilege.</summary>
-    public bool Writable => (_flags & FlagWritable) != 0;
+    public bool Writable => (Flags & FlagWritable) != 0;
 
     /// <summary>Instruction fetch is allowed at the transaction's privilege.</summary>
-    public bool Executable => (_flags & FlagExecutable) != 0;
+    public bool Executable => (Flags & FlagExecutable) != 0;
 
     /// <summary>True if the walk produced a translation.</summary>
-    public bool IsOk => _fault == 0;
+    public bool IsOk => (byte)(_info >> FaultShift) == 0;
 
-    private bool Lazy => (_flags & FlagFromDescriptor) != 0;
+    private bool Lazy => (Flags & FlagFromDescriptor) != 0;
+
+    private ushort Flags => (ushort)_info;
+
+    private byte StageByte => (byte)(_info >> StageShift);
 
     private byte LeafShareability => (byte)((_descriptor >> ArmLpaePte.ShShift) & 3);
 
@@ -223,14 +185,14 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
         {
             if (!Lazy)
             {
-                return _flags;
+                return Flags;
             }
 
             ulong d = _descriptor;
-            int flags = (_flags & ~FlagFromDescriptor)
+            int flags = (Flags & ~FlagFromDescriptor)
                 | ((d & ArmLpaePte.Contiguous) != 0 ? FlagContiguous : 0)
                 | ((d & ArmLpaePte.Dbm) != 0 ? FlagDbm : 0);
-            if (_stage == 1)
+            if (StageByte == 1)
             {
                 flags |= ((d & ArmLpaePte.NG) != 0 ? FlagNotGlobal : 0) | ((d & ArmLpaePte.Ns) != 0 ? FlagNonSecure : 0);
             }
@@ -247,7 +209,7 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
     public bool Equals(ArmLpaeWalkResult other) =>
         _outputAddress == other._outputAddress && _intermediateAddress == other._intermediateAddress
         && _descriptor == other._descriptor && _faultAddress == other._faultAddress && AllFlags == other.AllFlags
-        && _fault == other._fault && _level == other._level && _stage == other._stage && _blockShift == other._blockShift
+        && Fault == other.Fault && Level == other.Level && Stage == other.Stage && BlockShift == other.BlockShift
         && AttrIndx == other.AttrIndx && S2MemAttr == other.S2MemAttr && Shareability == other.Shareability
         && S2Shareability == other.S2Shareability && AccessPermissions == other.AccessPermissions
         && S2AccessPermissions == other.S2AccessPermissions;
@@ -257,7 +219,13 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
 
     /// <inheritdoc/>
     public override int GetHashCode() =>
-        HashCode.Combine(_outputAddress, _intermediateAddress, _descriptor, _faultAddress, AllFlags, _level, _stage, _blockShift);
+        HashCode.Combine(_outputAddress, _intermediateAddress, _descriptor, _faultAddress, AllFlags, Level, Stage, BlockShift);
 
-    private ushort With(ushort flag, bool value) => value ? (ushort)(_flags | flag) : (ushort)(_flags & ~flag);
+    private static ulong Info(ushort flags, ArmLpaeFault fault, int level, int stage, int blockShift, byte attrIndx, byte s2MemAttr) =>
+        flags | ((ulong)(byte)fault << FaultShift) | ((ulong)(byte)level << LevelShift) | ((ulong)(byte)stage << StageShift)
+        | ((ulong)(byte)blockShift << BlockShiftShift) | ((ulong)attrIndx << AttrIndxShift) | ((ulong)s2MemAttr << S2MemAttrShift);
+
+    private static ulong Attributes(byte sh, byte s2sh, byte ap, byte s2ap) => sh | ((ulong)s2sh << 8) | ((ulong)ap << 16) | ((ulong)s2ap << 24);
+
+    private static ulong WithByte(ulong word, int shift, byte value) => (word & ~(0xFFUL << shift)) | ((ulong)value << shift);
 }

@@ -13,10 +13,18 @@ public static partial class ArmLpaeWalker
     /// and the caller runs the reference walk, which decides it; a false return changes nothing.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool TryWalkFast(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result) =>
-        cfg.FastGranuleShift == 12
-            ? TryWalkFast<ArmLpaeGranule4K>(memory, in cfg, ia, access, out result)
-            : TryWalkFastLargeGranule(memory, in cfg, ia, access, out result);
+    internal static bool TryWalkFast(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
+    {
+        if (cfg.FastGranuleShift == 12)
+        {
+            return TryWalkFast<ArmLpaeGranule4K>(memory, in cfg, ia, access, out result);
+        }
+
+        // Through a temporary, like the reference walk in Walk: no call takes the result's address.
+        bool ok = TryWalkFastLargeGranule(memory, in cfg, ia, access, out ArmLpaeWalkResult large);
+        result = large;
+        return ok;
+    }
 
     // The fast walk's permission nibbles, computed once with the reference walk's own rules for
     // leaves without hierarchical attributes: word [stage 2 ? 8 : VMSAv8-64 × 4 + WXN × 2 +

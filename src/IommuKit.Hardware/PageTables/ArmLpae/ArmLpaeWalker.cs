@@ -36,7 +36,10 @@ public static partial class ArmLpaeWalker
         ArgumentNullException.ThrowIfNull(memory);
         if (!TryWalkFast(memory, in cfg, inputAddress, access, out result))
         {
-            WalkReference(memory, in cfg, inputAddress, access, out result);
+            // Through a temporary, so that the caller's result never has its address taken by a
+            // call and, once this is inlined, can live in registers.
+            WalkReference(memory, in cfg, inputAddress, access, out ArmLpaeWalkResult reference);
+            result = reference;
         }
     }
 
