@@ -231,7 +231,11 @@ public static class ArmLpaeW3
 
         // Steady state: more walk passes over the same tables (same stream), the walker and the
         // floor alternately; the first pass above is W3's figure, these show the memory warmed up.
-        double walkBest = double.MaxValue, floorBest = double.MaxValue;
+        // With W3_C_LIBRARY naming the C reference built as a library (run-w3.sh does), its own walk
+        // phase also runs here, in this process, over these same tables: the C reference timed
+        // beside the walker with nothing between them but the order of the passes.
+        using var reference = InProcessReference.Load(Environment.GetEnvironmentVariable("W3_C_LIBRARY"));
+        double walkBest = double.MaxValue, floorBest = double.MaxValue, cBest = double.MaxValue;
         for (int pass = 0; pass < SteadyPasses; pass++)
         {
             ulong ps = Seed;
@@ -241,13 +245,16 @@ public static class ArmLpaeW3
             ps = Seed;
             ulong fsum = WalkFloor(memory, ref ps, Walks);
             long p2 = Stopwatch.GetTimestamp();
-            if (psum != ExpectedChecksum || fsum != ExpectedChecksum)
+            ulong csum = reference?.WalkPhase(memory, Seed, Walks) ?? ExpectedChecksum;
+            long p3 = Stopwatch.GetTimestamp();
+            if (psum != ExpectedChecksum || fsum != ExpectedChecksum || csum != ExpectedChecksum)
             {
                 throw new InvalidOperationException("W3: a steady-state pass gave another checksum.");
             }
 
             walkBest = Math.Min(walkBest, Ns(p0, p1, Walks));
             floorBest = Math.Min(floorBest, Ns(p1, p2, Walks));
+            cBest = Math.Min(cBest, Ns(p2, p3, Walks));
         }
 
         long t4 = Stopwatch.GetTimestamp();
@@ -281,6 +288,11 @@ public static class ArmLpaeW3
         output.WriteLine($"w3.cs.walk_floor {Ns(f0, f1, Walks):F2} ns/op");
         output.WriteLine($"w3.cs.walk_steady {walkBest:F2} ns/op");
         output.WriteLine($"w3.cs.walk_floor_steady {floorBest:F2} ns/op");
+        if (reference is not null)
+        {
+            output.WriteLine($"w3.cs.c_inprocess_steady {cBest:F2} ns/op");
+        }
+
         bool ok = allocator.AllocatedCount == ExpectedTables && sum == ExpectedChecksum && stateAfterWalks == ExpectedPrngState
             && firstIova == ExpectedFirstIova && first.OutputAddress == ExpectedFirstPa && stillMapped == 0
             && floorSum == ExpectedChecksum;
@@ -324,6 +336,46 @@ public static class ArmLpaeW3
     }
 
     private static double Ns(long start, long end, int ops) => (end - start) * (1e9 / Stopwatch.Frequency) / ops;
+
+    /// <summary>The C reference's <c>w3_walk_phase</c>, loaded from its shared-library build.</summary>
+    private sealed unsafe class InProcessReference : IDisposable
+    {
+        private readonly nint _library;
+        private readonly delegate* unmanaged<byte*, ulong*, ulong, ulong> _walkPhase;
+
+        private InProcessReference(nint library, nint walkPhase)
+        {
+            _library = library;
+            _walkPhase = (delegate* unmanaged<byte*, ulong*, ulong, ulong>)walkPhase;
+        }
+
+        public static InProcessReference? Load(string? path)
+        {
+            if (string.IsNullOrEmpty(path))
+            {
+                return null;
+            }
+
+            nint library = System.Runtime.InteropServices.NativeLibrary.Load(path);
+            return new InProcessReference(library, System.Runtime.InteropServices.NativeLibrary.GetExport(library, "w3_walk_phase"));
+        }
+
+        /// <summary>Runs the C walk phase over <paramref name="memory"/>'s RAM (root table at PA 0) and returns its checksum.</summary>
+        public ulong WalkPhase(PhysicalMemory memory, ulong seed, int walks)
+        {
+            if (!memory.TryGetReadView(BusAccess.Snoop, out byte* ram, out ulong ramBase, out _) || ramBase != 0)
+            {
+                throw new InvalidOperationException("W3: RAM must start at PA 0 without a cache model.");
+            }
+
+            ulong state = seed;
+            ulong sum = _walkPhase(ram, &state, (ulong)walks);
+            GC.KeepAlive(memory);
+            return sum;
+        }
+
+        public void Dispose() => System.Runtime.InteropServices.NativeLibrary.Free(_library);
+    }
 
     /// <summary>W3 does no TLB maintenance (unmap passes no gather; tables are never freed).</summary>
     private sealed class NoFlush : IIoPageTableFlushOps

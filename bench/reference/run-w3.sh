@@ -5,7 +5,9 @@
 # ratio of the medians, and the C# driver's walk floor: W3's own walk written in plain C# over the
 # same simulated RAM, which separates the walker's cost from the runtime's and the memory's.
 # walk is W3's figure: the first pass of 10,000,000 walks right after the maps. walk_steady is the
-# best of five more passes over the same tables, once the host's memory has warmed up.
+# best of five more passes over the same tables, once the host's memory has warmed up. The C
+# reference is also built as a library whose walk phase the C# driver runs over its own tables,
+# alternating pass by pass with the walker: the same memory at the same moment.
 # Usage: bench/reference/run-w3.sh [runs]   (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,13 +16,14 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
 gcc -O2 -Wall -Wextra -o "$out/w3_lpae" bench/reference/w3_lpae.c
+gcc -O2 -Wall -Wextra -shared -fPIC -DW3_LIBRARY -o "$out/libw3.so" bench/reference/w3_lpae.c
 dotnet build bench/IommuKit.Benchmarks -c Release -nologo -v q >/dev/null
 dll="bench/IommuKit.Benchmarks/bin/Release/net10.0/IommuKit.Benchmarks.dll"
 
 status=0
 for ((i = 1; i <= runs; i++)); do
     "$out/w3_lpae" >>"$out/all" || status=1
-    dotnet "$dll" w3 >>"$out/all" || status=1
+    W3_C_LIBRARY="$out/libw3.so" dotnet "$dll" w3 >>"$out/all" || status=1
 done
 
 grep -E '\.check ' "$out/all" | sort | uniq -c
@@ -43,5 +46,7 @@ awk '
         printf "C# walk_floor (the C walk written in C#, same RAM): median %.2f, best %.2f; walker / floor %.2fx\n", fm, stat(f, "min"), w / fm
         f = v["cs.walk_floor_steady"]; w = stat(v["cs.walk_steady"], "med"); fm = stat(f, "med")
         printf "C# walk_floor_steady: median %.2f, best %.2f; walker / floor %.2fx\n", fm, stat(f, "min"), w / fm
+        c = v["cs.c_inprocess_steady"]; cm = stat(c, "med")
+        printf "C walk in the C# process, same tables, passes alternating with the walker: median %.2f, best %.2f; walker / C %.2fx\n", cm, stat(c, "min"), w / cm
     }' "$out/all"
 exit "$status"

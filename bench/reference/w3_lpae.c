@@ -8,6 +8,7 @@
  * htole64. Prints ns/op for map, walk, unmap and addrgen and checks the expected values.
  *
  * Build: gcc -O2 -o w3_lpae w3_lpae.c
+ * In-process reference for the C# driver: gcc -O2 -shared -fPIC -DW3_LIBRARY -o libw3.so w3_lpae.c
  */
 #define _GNU_SOURCE
 #include <endian.h>
@@ -31,8 +32,10 @@
 #define STEADY_PASSES 5
 
 static uint8_t *mem;
+#ifndef W3_LIBRARY
 static uint64_t bump;
 static uint64_t tables;
+#endif
 static uint64_t prng_state;
 
 static uint64_t next(void)
@@ -58,6 +61,7 @@ static inline void wr(uint64_t pa, uint64_t v)
     memcpy(mem + pa, &v, 8);
 }
 
+#ifndef W3_LIBRARY
 static uint64_t alloc_table(void)
 {
     if (bump + PAGE > MEM_SIZE) {
@@ -95,6 +99,8 @@ static void map(uint64_t iova, uint64_t pa)
     wr(lpa, (pa & ADDR_MASK) | PAGE_ATTRS);
 }
 
+#endif
+
 static inline uint64_t walk(uint64_t iova)
 {
     if (iova >> 48)
@@ -112,6 +118,7 @@ static inline uint64_t walk(uint64_t iova)
     return (d & ADDR_MASK) | (iova & 0xFFF);
 }
 
+#ifndef W3_LIBRARY
 static void unmap(uint64_t iova)
 {
     uint64_t table = 0;
@@ -130,7 +137,37 @@ static void unmap(uint64_t iova)
     }
     wr(lpa, 0);
 }
+#endif
 
+/*
+ * W3's walk phase from a given PRNG state: `walks` walks, returning the sum of the results (0 if a
+ * walk faulted) and leaving the PRNG state in *state. The program's steady-state passes use it, and
+ * built with -DW3_LIBRARY -shared it is the in-process reference the C# driver times beside its
+ * walker on the same tables: `m` is the caller's memory, with the root table at offset 0.
+ */
+uint64_t w3_walk_phase(uint8_t *m, uint64_t *state, uint64_t walks);
+
+uint64_t w3_walk_phase(uint8_t *m, uint64_t *state, uint64_t walks)
+{
+    uint8_t *saved = mem;
+    mem = m;
+    prng_state = *state;
+    uint64_t sum = 0;
+    for (uint64_t k = 0; k < walks; k++) {
+        uint64_t r = next(), r2 = next();
+        uint64_t pa = walk(IOVA_BASE + (r % N) * PAGE + (r2 % PAGE));
+        if (pa == FAULT) {
+            sum = 0;
+            break;
+        }
+        sum += pa;
+    }
+    *state = prng_state;
+    mem = saved;
+    return sum;
+}
+
+#ifndef W3_LIBRARY
 static double now_ns(void)
 {
     struct timespec ts;
@@ -184,13 +221,9 @@ int main(void)
      * pass above, these show the walk once the host's memory has warmed up (the best pass). */
     double steady = 0;
     for (int pass = 0; pass < STEADY_PASSES; pass++) {
-        prng_state = 0x9E3779B97F4A7C15ull;
-        uint64_t psum = 0;
+        uint64_t pstate = 0x9E3779B97F4A7C15ull;
         double p0 = now_ns();
-        for (uint64_t k = 0; k < WALKS; k++) {
-            uint64_t r = next(), r2 = next();
-            psum += walk(IOVA_BASE + (r % N) * PAGE + (r2 % PAGE));
-        }
+        uint64_t psum = w3_walk_phase(mem, &pstate, WALKS);
         double p1 = now_ns();
         bad |= check("steady-state checksum", psum, 0x00950ac4ffdafb79ull);
         if (pass == 0 || p1 - p0 < steady)
@@ -238,3 +271,4 @@ int main(void)
     free(mem);
     return bad;
 }
+#endif

@@ -4,6 +4,11 @@ using IommuKit.Hardware.Memory;
 namespace IommuKit.Hardware.PageTables.ArmLpae;
 
 /// <summary>The walker's fast path: the translations a device makes all day long.</summary>
+/// <remarks>
+/// Locals are not zeroed on entry (every one is assigned before it is read): inlined into a caller's
+/// loop, zeroing the temporaries of the slow paths would cost stores on every walk.
+/// </remarks>
+[SkipLocalsInit]
 public static partial class ArmLpaeWalker
 {
     /// <summary>
