@@ -85,7 +85,7 @@ public static class ArmLpaeW3
     {
         ulong sum = 0;
         ulong s = state; // in a register, as the C program's compiler keeps it
-        for (int k = 0; k < walks; k++)
+        for (int k = walks; k > 0; k--) // one register for the count, as the C loop's constant bound allows
         {
             ulong r = Next(ref s);
             ulong r2 = Next(ref s);

@@ -135,10 +135,10 @@ public readonly record struct ArmLpaeWalkConfig
     public bool IsValid => _derived.Valid;
 
     /// <summary>
-    /// The granule shift if the fast walk may run this configuration (valid, start table within the
-    /// output size), else 0 (hot path).
+    /// Where the fast walk enters, if it may run this configuration (valid, start table within the
+    /// output size): 4 × granule (0 = 4K, 1 = 16K, 2 = 64K) + start level + 1; else 0 (hot path).
     /// </summary>
-    internal int FastGranuleShift => _derived.FastGranuleShift;
+    internal int FastEntry => _derived.FastEntry;
 
     /// <summary>
     /// Bits of a leaf the fast walk compares with AF and the leaf type: bits [1:0], AF, DBM and
@@ -304,7 +304,7 @@ public readonly record struct ArmLpaeWalkConfig
         public readonly ulong PrivilegedPermissions;
         public readonly ulong UnprivilegedPermissions;
         public readonly bool Valid;
-        public readonly byte FastGranuleShift;
+        public readonly byte FastEntry;
         public readonly byte StartShift;
         public readonly byte StartBits;
 
@@ -354,7 +354,7 @@ public readonly record struct ArmLpaeWalkConfig
             TableCheckMask = overflow | (stage == 1 ? ArmLpaePte.TableAttributeMask : 0) | 3;
             InputOverflowMask = ~((1UL << c._inputSize) - 1);
             FastResultInfo = ArmLpaeWalkResult.FastInfo(0, stage, 0);
-            FastGranuleShift = (StartTable >> oas) == 0 ? (byte)g : (byte)0;
+            FastEntry = (StartTable >> oas) == 0 ? (byte)((4 * ((g - 12) / 2)) + c._startLevel + 1) : (byte)0;
         }
     }
 }

@@ -20,13 +20,14 @@ public static partial class ArmLpaeWalker
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool TryWalkFast(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
     {
-        if (cfg.FastGranuleShift == 12)
+        int entry = cfg.FastEntry - 1; // 4 × granule + start level
+        if ((uint)entry < 4)
         {
-            return TryWalkFast<ArmLpaeGranule4K>(memory, in cfg, ia, access, out result);
+            return TryWalkFast<ArmLpaeGranule4K>(memory, in cfg, entry, ia, access, out result);
         }
 
         // Through a temporary, like the reference walk in Walk: no call takes the result's address.
-        bool ok = TryWalkFastLargeGranule(memory, in cfg, ia, access, out ArmLpaeWalkResult large);
+        bool ok = TryWalkFastLargeGranule(memory, in cfg, entry, ia, access, out ArmLpaeWalkResult large);
         result = large;
         return ok;
     }
@@ -43,20 +44,18 @@ public static partial class ArmLpaeWalker
 
     /// <summary>The fast walk for the 16K and 64K granules, out of line so that callers inline only the 4K one.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool TryWalkFastLargeGranule(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
+    private static bool TryWalkFastLargeGranule(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, int entry, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
     {
-        if (cfg.FastGranuleShift == 14)
+        switch (entry >> 2)
         {
-            return TryWalkFast<ArmLpaeGranule16K>(memory, in cfg, ia, access, out result);
+            case 1:
+                return TryWalkFast<ArmLpaeGranule16K>(memory, in cfg, entry & 3, ia, access, out result);
+            case 2:
+                return TryWalkFast<ArmLpaeGranule64K>(memory, in cfg, entry & 3, ia, access, out result);
+            default:
+                Unsafe.SkipInit(out result);
+                return false;
         }
-
-        if (cfg.FastGranuleShift == 16)
-        {
-            return TryWalkFast<ArmLpaeGranule64K>(memory, in cfg, ia, access, out result);
-        }
-
-        Unsafe.SkipInit(out result);
-        return false;
     }
 
     /// <summary>
@@ -66,7 +65,7 @@ public static partial class ArmLpaeWalker
     /// takes, the more walks the CPU overlaps, so a level is a load and one masked compare.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe bool TryWalkFast<TGranule>(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
+    private static unsafe bool TryWalkFast<TGranule>(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, int startLevel, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
         where TGranule : struct, IArmLpaeGranule
     {
         Unsafe.SkipInit(out result);
@@ -92,7 +91,7 @@ public static partial class ArmLpaeWalker
         // Descriptor addresses are 8-byte aligned by construction, so one aligned load reads one: a
         // plain load, as aligned 8-byte loads are single-copy atomic, and each level's address
         // depends on the previous descriptor, which orders the loads as a walker's are.
-        switch (cfg.StartLevel)
+        switch (startLevel)
         {
             case 0:
                 if (!TryLoad(view, address - viewBase, viewSize, out desc) || (desc & tableCheck) != 3)
