@@ -84,9 +84,6 @@ public static partial class ArmLpaeWalker
         ulong tableCheck = cfg.TableCheckMask;
         ulong address = cfg.StartTable + (((ia >> cfg.StartShift) & cfg.StartIndexMask) << 3);
         ulong desc;
-        ulong leafType; // 0b11 for a page, 0b01 for a block
-        ulong offsetMask; // the input bits below the leaf
-        ulong info; // the result's level and block size
 
         // Descriptor addresses are 8-byte aligned by construction, so one aligned load reads one: a
         // plain load, as aligned 8-byte loads are single-copy atomic, and each level's address
@@ -114,8 +111,7 @@ public static partial class ArmLpaeWalker
                         return false;
                     }
 
-                    (leafType, offsetMask, info) = (1, (1UL << ArmLpaeWalkConfig.LevelShift(1, g)) - 1, ArmLpaeWalkResult.FastInfo(1, 0, ArmLpaeWalkConfig.LevelShift(1, g)));
-                    goto Leaf;
+                    return FastLeaf<TGranule>(memory, in cfg, ia, access, desc, 1, ArmLpaeWalkConfig.LevelShift(1, g), out result);
                 }
 
                 address = NextTable<TGranule>(desc) + (((ia >> ArmLpaeWalkConfig.LevelShift(2, g)) & levelMask) << 3);
@@ -133,8 +129,7 @@ public static partial class ArmLpaeWalker
                         return false;
                     }
 
-                    (leafType, offsetMask, info) = (1, (1UL << ArmLpaeWalkConfig.LevelShift(2, g)) - 1, ArmLpaeWalkResult.FastInfo(2, 0, ArmLpaeWalkConfig.LevelShift(2, g)));
-                    goto Leaf; // every granule has level-2 blocks
+                    return FastLeaf<TGranule>(memory, in cfg, ia, access, desc, 2, ArmLpaeWalkConfig.LevelShift(2, g), out result); // every granule has level-2 blocks
                 }
 
                 address = NextTable<TGranule>(desc) + (((ia >> g) & levelMask) << 3);
@@ -145,24 +140,33 @@ public static partial class ArmLpaeWalker
                     return false;
                 }
 
-                (leafType, offsetMask, info) = (3, (1UL << g) - 1, ArmLpaeWalkResult.FastInfo(3, 0, g));
-                break;
+                return FastLeaf<TGranule>(memory, in cfg, ia, access, desc, 3, g, out result);
         }
+    }
 
-    Leaf:
+    /// <summary>
+    /// The fast walk's last step, inlined at each level that can hold a leaf so its constants fold:
+    /// the leaf must have AF set and no DBM bit (an update or an access-flag fault is the reference
+    /// walk's business), no address beyond the output size, and a permission nibble that allows the
+    /// access; it becomes the result.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool FastLeaf<TGranule>(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, ulong desc, int level, int shift, out ArmLpaeWalkResult result)
+        where TGranule : struct, IArmLpaeGranule
+    {
         GC.KeepAlive(memory); // the view's mapping belongs to memory
-
-        // The leaf: AF set, no DBM bit (an update or an access-flag fault is the reference walk's
-        // business), no address beyond the output size, and a permission nibble that allows the access.
+        ulong leafType = level == 3 ? 3UL : 1UL; // a page, or a block
+        ulong offsetMask = (1UL << shift) - 1;
         int nibble = (int)(((desc >> 4) & 0xC) | ((desc >> 49) & 0x30)); // 4 × (AP[2:1] | PXN << 2 | UXN << 3)
         uint flags = ((uint)(cfg.LeafPermissions(access) >> nibble) & 7) * ArmLpaeWalkResult.FlagReadable;
         if ((desc & cfg.LeafCheckMask) != (ArmLpaePte.Af | leafType) || (flags & NeededPermission(access)) == 0)
         {
+            Unsafe.SkipInit(out result);
             return false;
         }
 
         ulong outBase = NextTable<TGranule>(desc) & ~offsetMask;
-        result = new ArmLpaeWalkResult(outBase | (ia & offsetMask), desc, info | cfg.FastResultInfo | flags);
+        result = new ArmLpaeWalkResult(outBase | (ia & offsetMask), desc, ArmLpaeWalkResult.FastInfo(level, 0, shift) | cfg.FastResultInfo | flags);
         return true;
     }
 
