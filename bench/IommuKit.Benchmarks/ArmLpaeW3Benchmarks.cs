@@ -309,9 +309,9 @@ public static class ArmLpaeW3
     {
         const int Calls = 60;
         const int PerCall = N / Calls;
+        (PhysicalMemory memory, _, ArmLpaeIoPageTable table, ArmLpaeWalkConfig cfg) = Create();
         for (int round = 0; round < 4; round++)
         {
-            (PhysicalMemory memory, _, ArmLpaeIoPageTable table, ArmLpaeWalkConfig cfg) = Create();
             MapRange(table, 0, N - ((ulong)Calls * PerCall));
             for (int c = 0; c < Calls; c++)
             {
@@ -326,9 +326,10 @@ public static class ArmLpaeW3
                 AddrGen(ref state, PerCall);
             }
 
+            UnmapRange(table, 0, N - ((ulong)Calls * PerCall));
             for (int c = 0; c < Calls; c++)
             {
-                UnmapRange(table, (ulong)(c * PerCall), PerCall);
+                UnmapRange(table, (ulong)(N - ((Calls - c) * PerCall)), PerCall);
             }
 
             Thread.Sleep(500); // let the background JIT finish tier-1 code
