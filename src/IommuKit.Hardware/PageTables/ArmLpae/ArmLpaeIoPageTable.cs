@@ -34,7 +34,7 @@ public sealed unsafe class ArmLpaeIoPageTable
     private readonly ITablePageAllocator _allocator;
     private readonly IIoPageTableFlushOps _flushOps;
     private readonly bool _coherent;
-    private readonly bool _ttbr1;
+    private readonly long _iaextExpected; // the IOVA's bits above the input size: 0, or all ones with TTBR1
     private readonly int _ias;
     private readonly int _oas;
     private readonly int _granuleShift;
@@ -74,7 +74,7 @@ public sealed unsafe class ArmLpaeIoPageTable
         _format = config.Format;
         _quirks = config.Quirks;
         _coherent = config.CoherentWalk;
-        _ttbr1 = (config.Quirks & ArmLpaeQuirks.ArmTtbr1) != 0;
+        _iaextExpected = (config.Quirks & ArmLpaeQuirks.ArmTtbr1) != 0 ? -1 : 0;
         _ias = config.Ias;
         _oas = config.Oas;
         _pgsizeBitmap = config.PgsizeBitmap;
@@ -412,11 +412,7 @@ public sealed unsafe class ArmLpaeIoPageTable
             return PageTableStatus.Invalid;
         }
 
-        long iaext = (long)iova >> _ias;
-        if (_ttbr1)
-        {
-            iaext = ~iaext;
-        }
+        long iaext = ((long)iova >> _ias) ^ _iaextExpected; // TTBR1 tables hold sign-extended IOVAs
 
         if (iaext != 0 || (paddr >> _oas) != 0)
         {
@@ -519,18 +515,14 @@ public sealed unsafe class ArmLpaeIoPageTable
             return 0;
         }
 
-        long iaext = (long)iova >> _ias;
-        if (_ttbr1)
-        {
-            iaext = ~iaext;
-        }
+        long iaext = ((long)iova >> _ias) ^ _iaextExpected; // TTBR1 tables hold sign-extended IOVAs
 
         if (iaext != 0)
         {
             return 0;
         }
 
-        if (pgcount == 1 && (pgsize & (pgsize - 1)) == 0 && _directMapSize != 0)
+        if (pgcount == 1 && (pgsize & (pgsize - 1)) == 0) // an empty direct map makes UnmapLeaf decline
         {
             ulong unmapped = _granuleShift switch
             {
@@ -558,56 +550,117 @@ public sealed unsafe class ArmLpaeIoPageTable
     private ulong UnmapLeaf<TGranule>(ulong iova, ulong pgsize, IotlbGather? gather)
         where TGranule : struct, IArmLpaeGranule
     {
+        // One block of code per level, entered at the start level, with the granule's shifts and
+        // masks folded in: page-by-page unmaps are throughput bound, so every instruction counts.
         int g = TGranule.Shift;
         int leafShift = BitOperations.TrailingZeroCount(pgsize);
-        int shift = _startShift;
-        ulong indexMask = _pgdIndexMask;
-        ulong table = _pgdPa;
+        ulong levelMask = (1UL << (g - 3)) - 1;
         byte* directMap = _directMap;
         ulong directMapBase = _directMapBase;
         ulong directMapSize = _directMapSize;
-        while (true)
+        ulong pa = _pgdPa + (((iova >> _startShift) & _pgdIndexMask) << 3);
+        ulong off;
+        ulong pte;
+        switch (_startLevel)
         {
-            ulong off = table + (((iova >> shift) & indexMask) << 3) - directMapBase;
-            if (off >= directMapSize)
-            {
-                return NotHandled;
-            }
+            case 0:
+                if (!TryReadDirect(directMap, directMapBase, directMapSize, pa, out off, out pte)
+                    || ArmLpaeWalkConfig.LevelShift(0, g) == leafShift || (pte & ArmLpaePte.TypeMask) != ArmLpaePte.TypeTable)
+                {
+                    return NotHandled; // no granule has level-0 leaves here
+                }
 
-            ulong pte = Volatile.Read(ref *(ulong*)(directMap + off));
-            if (shift == leafShift)
-            {
-                if ((pte & ArmLpaePte.TypeMask) != (shift == g ? ArmLpaePte.TypePage : ArmLpaePte.TypeBlock))
+                pa = ArmLpaePte.PteToPaddr(pte, g) + (((iova >> ArmLpaeWalkConfig.LevelShift(1, g)) & levelMask) << 3);
+                goto case 1;
+            case 1:
+                if (!TryReadDirect(directMap, directMapBase, directMapSize, pa, out off, out pte))
                 {
                     return NotHandled;
                 }
 
-                // The leaf was written, so its RAM is already counted as backed: clear it straight
-                // through the direct map (__arm_lpae_clear_pte).
-                Volatile.Write(ref *(ulong*)(directMap + off), 0);
-                GC.KeepAlive(this);
-                if (!_coherent)
+                if (ArmLpaeWalkConfig.LevelShift(1, g) == leafShift)
                 {
-                    SyncPtes(off + directMapBase, 1);
+                    return ClearLeaf(directMap, iova, pgsize, gather, off, pte, ArmLpaePte.TypeBlock);
                 }
 
-                if (gather is not null && !gather.Queued)
+                if ((pte & ArmLpaePte.TypeMask) != ArmLpaePte.TypeTable)
                 {
-                    _flushOps.TlbAddPage(gather, iova, pgsize);
+                    return NotHandled;
                 }
 
-                return pgsize;
-            }
+                pa = ArmLpaePte.PteToPaddr(pte, g) + (((iova >> ArmLpaeWalkConfig.LevelShift(2, g)) & levelMask) << 3);
+                goto case 2;
+            case 2:
+                if (!TryReadDirect(directMap, directMapBase, directMapSize, pa, out off, out pte))
+                {
+                    return NotHandled;
+                }
 
-            if ((pte & ArmLpaePte.TypeMask) != ArmLpaePte.TypeTable)
-            {
-                return NotHandled;
-            }
+                if (ArmLpaeWalkConfig.LevelShift(2, g) == leafShift)
+                {
+                    return ClearLeaf(directMap, iova, pgsize, gather, off, pte, ArmLpaePte.TypeBlock);
+                }
 
-            table = ArmLpaePte.PteToPaddr(pte, g);
-            shift -= g - 3;
-            indexMask = (1UL << (g - 3)) - 1;
+                if ((pte & ArmLpaePte.TypeMask) != ArmLpaePte.TypeTable)
+                {
+                    return NotHandled;
+                }
+
+                pa = ArmLpaePte.PteToPaddr(pte, g) + (((iova >> g) & levelMask) << 3);
+                goto default;
+            default:
+                if (g != leafShift || !TryReadDirect(directMap, directMapBase, directMapSize, pa, out off, out pte))
+                {
+                    return NotHandled;
+                }
+
+                return ClearLeaf(directMap, iova, pgsize, gather, off, pte, ArmLpaePte.TypePage);
         }
+    }
+
+    /// <summary>Reads the PTE at <paramref name="pa"/> through a direct map, giving its offset there; false if the map does not hold it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryReadDirect(byte* directMap, ulong directMapBase, ulong directMapSize, ulong pa, out ulong offset, out ulong pte)
+    {
+        offset = pa - directMapBase;
+        if (offset >= directMapSize)
+        {
+            pte = 0;
+            return false;
+        }
+
+        pte = Volatile.Read(ref *(ulong*)(directMap + offset));
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="UnmapLeaf{TGranule}"/>'s last step: the PTE at direct-map offset
+    /// <paramref name="offset"/> must be a leaf of <paramref name="type"/> (a page at level 3, a
+    /// block above); it is cleared and reported, or <see cref="NotHandled"/> is returned.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong ClearLeaf(byte* directMap, ulong iova, ulong pgsize, IotlbGather? gather, ulong offset, ulong pte, ulong type)
+    {
+        if ((pte & ArmLpaePte.TypeMask) != type)
+        {
+            return NotHandled;
+        }
+
+        // The leaf was written, so its RAM is already counted as backed: clear it straight through
+        // the direct map (__arm_lpae_clear_pte).
+        Volatile.Write(ref *(ulong*)(directMap + offset), 0);
+        GC.KeepAlive(this);
+        if (!_coherent)
+        {
+            SyncPtes(offset + _directMapBase, 1);
+        }
+
+        if (gather is not null && !gather.Queued)
+        {
+            _flushOps.TlbAddPage(gather, iova, pgsize);
+        }
+
+        return pgsize;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
