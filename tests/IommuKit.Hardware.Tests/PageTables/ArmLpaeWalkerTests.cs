@@ -31,6 +31,18 @@ public sealed class ArmLpaeWalkerTests
     private static ArmLpaeWalkConfig S2 => ArmLpaeWalkConfig.FromS2(16, 2, 0, 5, L0, BusAccess.Snoop);
 
     [Fact]
+    public void WalkConfig_Equality_FollowsTheFieldsNotTheCachedDerivations()
+    {
+        ArmLpaeWalkConfig a = ArmLpaeWalkConfig.FromS1(16, 0, 5, L0, BusAccess.Snoop);
+        ArmLpaeWalkConfig b = ArmLpaeWalkConfig.FromS1(16, 0, 5, L0, BusAccess.Snoop) with { Wxn = true } with { Wxn = false };
+
+        Assert.Equal(a, b);
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
+        Assert.NotEqual(a, a with { TableBase = L1 });
+        Assert.NotEqual(a, a with { Wxn = true });
+    }
+
+    [Fact]
     public void Walk_Page_Translates()
     {
         ArmLpaeWalkResult r = Walk(S1, 0xABC, ArmLpaeAccess.Write | ArmLpaeAccess.Privileged);

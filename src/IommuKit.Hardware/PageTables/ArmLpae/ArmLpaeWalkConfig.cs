@@ -293,7 +293,7 @@ public readonly record struct ArmLpaeWalkConfig
     }
 
     /// <summary>What the walks need of the fields, computed when a field is set rather than per walk.</summary>
-    private readonly struct Derived
+    private readonly record struct Derived
     {
         public readonly ulong StartTable;
         public readonly ulong StartIndexMask;
