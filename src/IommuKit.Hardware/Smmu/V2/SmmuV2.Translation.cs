@@ -212,6 +212,33 @@ public sealed partial class SmmuV2
         }
     }
 
+    /// <summary>
+    /// What every stage-1 translation does before walking: pick the TTBR region (a translation
+    /// fault outside both) and look the address up in the TLB under its context tag
+    /// <paramref name="ctx"/>. True with <paramref name="r"/> set if that settled it; false with the
+    /// region's input address to walk.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryStage1Front(SmmuV2ContextBank b, in Transaction t, out ulong ia, out bool region1, out ulong ctx, out SmmuV2Translation r)
+    {
+        ctx = b.TlbContext | (t.Privileged ? SmmuV2Tlb.CtxPrivileged : 0);
+        if (!SelectRegion(b, t.Address, out ia, out region1))
+        {
+            r = ContextFault(b, SmmuV2Fault.Translation, 0, in t, 0);
+            return true;
+        }
+
+        int hit = _tlb.Lookup(t.Address, ctx, b.Asid);
+        if (hit >= 0)
+        {
+            r = FromEntryChecked(b, in t, hit);
+            return true;
+        }
+
+        Unsafe.SkipInit(out r);
+        return false;
+    }
+
     private void TranslateStage1(SmmuV2ContextBank b, in Transaction t, out SmmuV2Translation r)
     {
         if (!b.Enabled)
@@ -222,17 +249,8 @@ public sealed partial class SmmuV2
             return;
         }
 
-        if (!SelectRegion(b, t.Address, out ulong ia, out bool region1))
+        if (TryStage1Front(b, in t, out ulong ia, out bool region1, out ulong ctx, out r))
         {
-            r = ContextFault(b, SmmuV2Fault.Translation, 0, in t, 0);
-            return;
-        }
-
-        ulong ctx = b.TlbContext | (t.Privileged ? SmmuV2Tlb.CtxPrivileged : 0);
-        int hit = _tlb.Lookup(t.Address, ctx, b.Asid);
-        if (hit >= 0)
-        {
-            r = FromEntryChecked(b, in t, hit);
             return;
         }
 
@@ -275,17 +293,8 @@ public sealed partial class SmmuV2
             return;
         }
 
-        if (!SelectRegion(b, t.Address, out ulong ia, out bool region1))
+        if (TryStage1Front(b, in t, out ulong ia, out bool region1, out ulong ctx, out r))
         {
-            r = ContextFault(b, SmmuV2Fault.Translation, 0, in t, 0);
-            return;
-        }
-
-        ulong ctx = b.TlbContext | (t.Privileged ? SmmuV2Tlb.CtxPrivileged : 0);
-        int hit = _tlb.Lookup(t.Address, ctx, b.Asid);
-        if (hit >= 0)
-        {
-            r = FromEntryChecked(b, in t, hit);
             return;
         }
 

@@ -164,17 +164,8 @@ public sealed record SmmuV2Features
     /// <summary>SMMU_IDR7 as the hardware reads it.</summary>
     public uint Idr7 => (uint)ImplementationRevision & 0xFF;
 
-    /// <summary>IDR2.IAS / OAS encoding of an address size (32→0 … 48→5), or −1.</summary>
-    public static int SizeEncoding(int bits) => bits switch
-    {
-        32 => 0,
-        36 => 1,
-        40 => 2,
-        42 => 3,
-        44 => 4,
-        48 => 5,
-        _ => -1,
-    };
+    /// <summary>IDR2.IAS / OAS encoding of an address size (32→0 … 48→5: the PS encoding without 52 bits), or −1.</summary>
+    public static int SizeEncoding(int bits) => bits > 48 ? -1 : PageTables.ArmLpae.ArmLpaeWalkConfig.PsFromAddressSize(bits);
 
     /// <summary>IDR2.UBS encoding of an upstream bus size (32→0 … 44→4, 49→5, 64→0xF), or −1.</summary>
     public static int UbsEncoding(int bits) => bits switch

@@ -171,41 +171,27 @@ internal sealed class SmmuV2Tlb
     /// Removes stage-1 (and nested) entries of <paramref name="vmid"/> translating <paramref name="va"/>:
     /// for one ASID plus global entries (TLBIVA), or for every ASID (TLBIVAA).
     /// </summary>
-    public void InvalidateStage1Va(ushort vmid, ulong va, bool allAsids, ushort asid)
-    {
-        ulong mask = _shiftMask;
-        while (mask != 0)
-        {
-            int shift = BitOperations.TrailingZeroCount(mask);
-            mask &= mask - 1;
-            ulong tag = va >> shift;
-            int baseIndex = SetOf(tag, shift) * Ways;
-            for (int i = 0; i < Ways; i++)
-            {
-                ref Entry e = ref _entries[baseIndex + i];
-                if (e.Ctx != 0 && e.Tag == tag && ShiftOf(e.Ctx) == shift && IsStage1(e.Ctx) && VmidOf(e.Ctx) == vmid &&
-                    (allAsids || (e.Flags & FlagGlobal) != 0 || e.Asid == asid))
-                {
-                    e = default;
-                }
-            }
-        }
-    }
+    public void InvalidateStage1Va(ushort vmid, ulong va, bool allAsids, ushort asid) =>
+        InvalidateAddress(va, new Stage1VaMatch(vmid, allAsids, asid));
 
     /// <summary>Removes stage-2-only entries of <paramref name="vmid"/> translating <paramref name="ipa"/> (TLBIIPAS2). Nested entries are left alone, as the architecture allows.</summary>
-    public void InvalidateStage2Ipa(ushort vmid, ulong ipa)
+    public void InvalidateStage2Ipa(ushort vmid, ulong ipa) => InvalidateAddress(ipa, new Stage2IpaMatch(vmid));
+
+    /// <summary>Removes the entries translating <paramref name="address"/> at any block size that <paramref name="match"/> selects.</summary>
+    private void InvalidateAddress<TMatch>(ulong address, TMatch match)
+        where TMatch : struct, IEntryMatch
     {
         ulong mask = _shiftMask;
         while (mask != 0)
         {
             int shift = BitOperations.TrailingZeroCount(mask);
             mask &= mask - 1;
-            ulong tag = ipa >> shift;
+            ulong tag = address >> shift;
             int baseIndex = SetOf(tag, shift) * Ways;
             for (int i = 0; i < Ways; i++)
             {
                 ref Entry e = ref _entries[baseIndex + i];
-                if (e.Ctx != 0 && e.Tag == tag && ShiftOf(e.Ctx) == shift && KindOf(e.Ctx) == SmmuV2BankKind.S2 && VmidOf(e.Ctx) == vmid)
+                if (e.Ctx != 0 && e.Tag == tag && ShiftOf(e.Ctx) == shift && match.Matches(in e))
                 {
                     e = default;
                 }
@@ -223,6 +209,25 @@ internal sealed class SmmuV2Tlb
     private static SmmuV2BankKind KindOf(ulong ctx) => (SmmuV2BankKind)(byte)(ctx >> 8);
 
     private static bool IsStage1(ulong ctx) => KindOf(ctx) is SmmuV2BankKind.S1S2Bypass or SmmuV2BankKind.S1S2Fault or SmmuV2BankKind.Nested;
+
+    /// <summary>Which TLB entries an address invalidation removes.</summary>
+    private interface IEntryMatch
+    {
+        bool Matches(in Entry e);
+    }
+
+    /// <summary>TLBIVA / TLBIVAA: stage-1 and nested entries of a VMID, for one ASID plus global entries or for all ASIDs.</summary>
+    private readonly struct Stage1VaMatch(ushort vmid, bool allAsids, ushort asid) : IEntryMatch
+    {
+        public bool Matches(in Entry e) =>
+            IsStage1(e.Ctx) && VmidOf(e.Ctx) == vmid && (allAsids || (e.Flags & FlagGlobal) != 0 || e.Asid == asid);
+    }
+
+    /// <summary>TLBIIPAS2: stage-2-only entries of a VMID.</summary>
+    private readonly struct Stage2IpaMatch(ushort vmid) : IEntryMatch
+    {
+        public bool Matches(in Entry e) => KindOf(e.Ctx) == SmmuV2BankKind.S2 && VmidOf(e.Ctx) == vmid;
+    }
 
     /// <summary>One cached translation.</summary>
     [StructLayout(LayoutKind.Sequential)]
