@@ -158,9 +158,6 @@ public readonly record struct ArmLpaeWalkConfig
     /// <summary>Index shift of the start level (hot path).</summary>
     internal int StartShift => _derived.StartShift;
 
-    /// <summary>Index bits of the start table (hot path).</summary>
-    internal int StartBits => _derived.StartBits;
-
     /// <summary>Mask of the start table's index (hot path).</summary>
     internal ulong StartIndexMask => _derived.StartIndexMask;
 
@@ -306,7 +303,6 @@ public readonly record struct ArmLpaeWalkConfig
         public readonly bool Valid;
         public readonly byte FastEntry;
         public readonly byte StartShift;
-        public readonly byte StartBits;
 
         public Derived(in ArmLpaeWalkConfig c)
         {
@@ -340,7 +336,6 @@ public readonly record struct ArmLpaeWalkConfig
 
             Valid = true;
             StartShift = (byte)shift;
-            StartBits = (byte)bits;
             StartIndexMask = (1UL << bits) - 1;
             StartTable = c._tableBase & ~((1UL << Math.Max(bits + 3, 6)) - 1); // aligned to its size, at least 64 bytes
             PrivilegedPermissions = ArmLpaeWalker.LeafPermissionNibbles(stage, c._aarch64, c._wxn, privileged: true);
