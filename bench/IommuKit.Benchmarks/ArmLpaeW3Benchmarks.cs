@@ -91,10 +91,9 @@ public static class ArmLpaeW3
             ulong r2 = Next(ref s);
             ulong iova = IovaBase + ((r % N) * Page) + (r2 % Page);
             ArmLpaeWalker.Walk(memory, in cfg, iova, ArmLpaeAccess.Read, out ArmLpaeWalkResult w);
-            ArmLpaeFault fault = w.Fault;
-            if (fault != ArmLpaeFault.None)
+            if (!w.IsOk)
             {
-                throw new InvalidOperationException($"W3: walk of 0x{iova:x} faulted ({fault}).");
+                throw WalkFaulted(iova, w.Fault);
             }
 
             sum += w.OutputAddress;
@@ -103,6 +102,9 @@ public static class ArmLpaeW3
         state = s;
         return sum;
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static InvalidOperationException WalkFaulted(ulong iova, ArmLpaeFault fault) => new($"W3: walk of 0x{iova:x} faulted ({fault}).");
 
     public static void UnmapAll(ArmLpaeIoPageTable table) => UnmapRange(table, 0, N);
 

@@ -38,49 +38,73 @@ internal sealed partial class RamMapping : SafeHandle
     }
 
     /// <summary>Host address of the region's first byte (2 MiB aligned on Linux for regions of 2 MiB or more).</summary>
-    public nint Start { get; }
+    public nint Start { get; private set; }
 
     /// <inheritdoc/>
     public override bool IsInvalid => handle == 0;
 
+    /// <summary>True if <see cref="Reserve"/> can surround the RAM with read-only zero holes on this host.</summary>
+    public static bool SupportsHoles => !OperatingSystem.IsWindows();
+
     /// <summary>
-    /// Reserves <paramref name="length"/> zeroed bytes.
+    /// Reserves <paramref name="length"/> zeroed bytes, preceded by <paramref name="holeBefore"/> and
+    /// followed by <paramref name="holeAfter"/> bytes that read as zero and cannot be written (only
+    /// where <see cref="SupportsHoles"/>): reading a hole maps the host's shared zero page, so holes
+    /// cost address space only.
     /// </summary>
     /// <exception cref="InsufficientMemoryException">The host refused the reservation (address space exhausted).</exception>
-    public static RamMapping Reserve(ulong length)
+    public static RamMapping Reserve(ulong length, ulong holeBefore = 0, ulong holeAfter = 0)
     {
+        bool holes = (holeBefore | holeAfter) != 0;
+        if (holes && !SupportsHoles)
+        {
+            throw new PlatformNotSupportedException("Read-only holes around simulated RAM need mmap.");
+        }
+
         // On Linux, big regions start on a 2 MiB boundary and ask for transparent huge pages, as
         // QEMU does for guest RAM: the host then covers page tables a device walks at random with
         // few TLB entries. The slack before and after the aligned start is never touched.
         bool huge = OperatingSystem.IsLinux() && length >= HugePage;
-        ulong mapped = huge ? length + HugePage : length;
-        nint p = Map(mapped);
+        ulong mapped = holeBefore + length + holeAfter + (huge ? HugePage : 0);
+        int prot = holes ? ProtRead : ProtRead | ProtWrite;
+        nint p = Map(mapped, prot);
         if (p == 0)
         {
             // Machines that were dropped still hold their reservations until their handles are
             // finalised: collect them and try once more before giving up.
             GC.Collect();
             GC.WaitForPendingFinalizers();
-            p = Map(mapped);
+            p = Map(mapped, prot);
         }
 
         if (p == 0)
         {
             throw new InsufficientMemoryException(
-                $"The host could not reserve {length} bytes of address space for simulated RAM (error {Marshal.GetLastPInvokeError()}).");
+                $"The host could not reserve {mapped} bytes of address space for simulated RAM (error {Marshal.GetLastPInvokeError()}).");
         }
 
-        nint start = p;
+        var mapping = new RamMapping(p, mapped, p + (nint)holeBefore);
         if (huge)
         {
-            start = (nint)(((ulong)p + HugePage - 1) & ~(HugePage - 1));
-            _ = Madvise(start, (nuint)length, MadvHugePage); // advice only: without THP the pages stay 4 KiB
+            mapping.Start = (nint)(((ulong)mapping.Start + HugePage - 1) & ~(HugePage - 1));
         }
 
-        return new RamMapping(p, mapped, start);
+        if (holes && Mprotect(mapping.Start, (nuint)length, ProtRead | ProtWrite) != 0)
+        {
+            int error = Marshal.GetLastPInvokeError();
+            mapping.Dispose();
+            throw new InsufficientMemoryException($"The host could not make {length} bytes of simulated RAM writable (error {error}).");
+        }
+
+        if (huge)
+        {
+            _ = Madvise(mapping.Start, (nuint)length, MadvHugePage); // advice only: without THP the pages stay 4 KiB
+        }
+
+        return mapping;
     }
 
-    private static nint Map(ulong length)
+    private static nint Map(ulong length, int prot)
     {
         nint p;
         if (OperatingSystem.IsWindows())
@@ -92,7 +116,7 @@ internal sealed partial class RamMapping : SafeHandle
             int flags = MapPrivate | (OperatingSystem.IsMacOS() || OperatingSystem.IsIOS() || OperatingSystem.IsFreeBSD()
                 ? MacMapAnonymous | MacMapNoReserve
                 : LinuxMapAnonymous | LinuxMapNoReserve);
-            p = Mmap(0, (nuint)length, ProtRead | ProtWrite, flags, -1, 0);
+            p = Mmap(0, (nuint)length, prot, flags, -1, 0);
             if (p == -1)
             {
                 p = 0;
@@ -127,6 +151,9 @@ internal sealed partial class RamMapping : SafeHandle
 
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
     private static partial int Madvise(nint address, nuint length, int advice);
+
+    [LibraryImport("libc", EntryPoint = "mprotect", SetLastError = true)]
+    private static partial int Mprotect(nint address, nuint length, int prot);
 
     [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
     private static partial int Munmap(nint address, nuint length);

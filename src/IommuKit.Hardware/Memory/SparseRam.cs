@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -26,6 +27,9 @@ internal sealed unsafe class SparseRam
 
     private const int MaxAccountingUnits = 1 << 24;
 
+    // The largest walk view that may hold read-only holes (1 TiB of host address space).
+    private const int MaxViewShift = 40;
+
     private readonly RamMapping _mapping;
     private readonly byte* _base;
     private readonly ulong[] _touched;
@@ -48,7 +52,25 @@ internal sealed unsafe class SparseRam
         }
 
         _touched = new ulong[(int)((((size - 1) >> _unitShift) >> 6) + 1)];
-        _mapping = RamMapping.Reserve(size);
+
+        // The walk view: the smallest naturally aligned power-of-two block holding the region, its
+        // holes reading as zero, when that costs at most MaxViewSize of address space; otherwise the
+        // largest such block inside the region (a walk through the rest takes the slow path).
+        int k = 64 - BitOperations.LeadingZeroCount(baseAddress ^ (baseAddress + size - 1));
+        ulong block = 1UL << k;
+        ulong blockBase = baseAddress & ~(block - 1);
+        if ((blockBase == baseAddress && block == size) || (k <= MaxViewShift && RamMapping.SupportsHoles))
+        {
+            _mapping = RamMapping.Reserve(size, baseAddress - blockBase, blockBase + block - (baseAddress + size));
+            ViewBase = blockBase;
+            ViewSize = block;
+        }
+        else
+        {
+            _mapping = RamMapping.Reserve(size);
+            (ViewBase, ViewSize) = LargestAlignedBlock(baseAddress, size);
+        }
+
         _base = (byte*)_mapping.Start;
     }
 
@@ -59,8 +81,35 @@ internal sealed unsafe class SparseRam
     /// <summary>Host address of offset 0 (valid while this object is reachable).</summary>
     public byte* Pointer => _base;
 
+    /// <summary>
+    /// Base of the walk view: a naturally aligned power-of-two block of physical addresses, of
+    /// <see cref="ViewSize"/> bytes, that a reader can load from at <see cref="ViewOrigin"/> + PA
+    /// without a bounds check of its own. Its bytes outside the region read as zero.
+    /// </summary>
+    public ulong ViewBase { get; }
+
+    /// <summary>Size of the walk view (a power of two, at least 4 KiB).</summary>
+    public ulong ViewSize { get; }
+
+    /// <summary>The host address that physical address 0 would have: <see cref="Pointer"/> − <see cref="Base"/>, valid only for addresses in the walk view.</summary>
+    public byte* ViewOrigin => _base - Base;
+
     /// <summary>Bytes of host memory backing this region (the accounting units ever written).</summary>
     public long BackedBytes => Interlocked.Read(ref _units) << _unitShift;
+
+    /// <summary>The largest naturally aligned power-of-two block inside [<paramref name="baseAddress"/>, + <paramref name="size"/>) (4 KiB aligned).</summary>
+    internal static (ulong Base, ulong Size) LargestAlignedBlock(ulong baseAddress, ulong size)
+    {
+        for (int k = 63 - BitOperations.LeadingZeroCount(size); ; k--)
+        {
+            ulong block = 1UL << k;
+            ulong start = (baseAddress + block - 1) & ~(block - 1);
+            if (start >= baseAddress && start - baseAddress <= size - block)
+            {
+                return (start, block);
+            }
+        }
+    }
 
     /// <summary>Records a write of <paramref name="length"/> (≥ 1) bytes at <paramref name="offset"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

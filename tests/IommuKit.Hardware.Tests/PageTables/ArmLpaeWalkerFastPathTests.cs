@@ -17,6 +17,7 @@ public sealed class ArmLpaeWalkerFastPathTests
     [Theory]
     [InlineData(0UL)]
     [InlineData(0x8000_0000UL)] // RAM where many SoCs have it: the walker's view does not start at PA 0
+    [InlineData(0x8010_0000UL)] // RAM not aligned to its size: the walker's view has holes around it
     public void Walk_RandomTables_EqualsTheReferenceWalk(ulong ramBase)
     {
         var rng = new Random(20261121);
@@ -99,6 +100,11 @@ public sealed class ArmLpaeWalkerFastPathTests
         {
             address |= 1UL << rng.Next(32, 48); // beyond some output sizes
         }
+        else if (rng.Next(25) == 0)
+        {
+            // Just outside RAM, below or above: a bus error, though it may lie in the walker's view.
+            address = rng.Next(2) == 0 && ramBase != 0 ? ramBase - PoolGranule : address + PoolSize;
+        }
 
         ulong attrs = (ulong)rng.NextInt64() & 0xFFF & ~3UL & ~ArmLpaePte.Af;
         if (rng.Next(8) != 0)
@@ -113,12 +119,19 @@ public sealed class ArmLpaeWalkerFastPathTests
 
         attrs |= (ulong)rng.Next(4) << 52; // contiguous, PXN
         attrs |= (ulong)rng.Next(2) << 54; // UXN / XN
+        ulong low = (ulong)rng.Next(16) << 12; // address bits with 4K, RES0 / OA[51:48] with larger granules
+        if (type == 3 && rng.Next(2) == 0)
+        {
+            attrs = 0; // a table descriptor as software writes it: no attributes, no ignored bits set
+            low = 0;
+        }
+
         if (rng.Next(5) == 0)
         {
             attrs |= (ulong)rng.Next(1, 32) << 59; // NSTable, APTable, UXNTable, PXNTable
         }
 
-        return type | address | attrs | ((ulong)rng.Next(16) << 12);
+        return type | address | attrs | low;
     }
 
     private static ArmLpaeWalkConfig RandomConfig(Random rng, ulong ramBase)

@@ -162,8 +162,8 @@ public readonly record struct ArmLpaeWalkConfig
     internal ulong StartIndexMask => _derived.StartIndexMask;
 
     /// <summary>
-    /// The bits of a table descriptor the fast walk compares with 0b11: bits [1:0], stage 1's
-    /// hierarchical attributes and next-table address bits beyond the output size (hot path).
+    /// The bits of a table descriptor the fast walk compares with 0b11 and the view's base: all but
+    /// the next-table address bits within the output size (hot path).
     /// </summary>
     internal ulong TableCheckMask => _derived.TableCheckMask;
 
@@ -346,7 +346,7 @@ public readonly record struct ArmLpaeWalkConfig
             ulong addrMask = ArmLpaePte.AddrMask & ~((1UL << g) - 1);
             ulong overflow = (oas >= 48 ? 0 : addrMask & ~((1UL << oas) - 1)) | (g == 16 && oas < 52 ? 0xF000UL : 0);
             LeafCheckMask = overflow | ArmLpaePte.Af | ArmLpaePte.Dbm | 3;
-            TableCheckMask = overflow | (stage == 1 ? ArmLpaePte.TableAttributeMask : 0) | 3;
+            TableCheckMask = ~(addrMask & ((1UL << oas) - 1));
             InputOverflowMask = ~((1UL << c._inputSize) - 1);
             FastResultInfo = ArmLpaeWalkResult.FastInfo(0, stage, 0);
             FastEntry = (StartTable >> oas) == 0 ? (byte)((4 * ((g - 12) / 2)) + c._startLevel + 1) : (byte)0;

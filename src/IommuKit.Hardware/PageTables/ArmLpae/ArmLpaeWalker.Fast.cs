@@ -74,15 +74,24 @@ public static partial class ArmLpaeWalker
             return false;
         }
 
-        byte* view = memory.GetReadView(cfg.WalkAccess, out ulong viewBase, out ulong viewSize); // an empty view fails every TryLoad
+        // Every table address below is checked against the view before it is loaded from: the start
+        // table here, each next table by its descriptor's compare.
+        byte* view = memory.GetWalkView(cfg.WalkAccess, out ulong viewBase, out ulong viewSize);
+        ulong address = cfg.StartTable + (((ia >> cfg.StartShift) & cfg.StartIndexMask) << 3);
+        if (address - viewBase >= viewSize)
+        {
+            return false; // also when there is no view (size 0)
+        }
 
         int g = TGranule.Shift;
         ulong levelMask = (1UL << (g - 3)) - 1;
 
-        // A table descriptor passes this mask as 0b11 exactly when it has no hierarchical attribute
-        // (stage 1) and no next-table address beyond the output size; anything else declines.
-        ulong tableCheck = cfg.TableCheckMask;
-        ulong address = cfg.StartTable + (((ia >> cfg.StartShift) & cfg.StartIndexMask) << 3);
+        // A table descriptor passes this masked compare exactly when it is 0b11, its next-table
+        // address lies in the view and within the output size, and every other bit (hierarchical
+        // attributes, ignored and RES0 bits) is zero: then the next table is at descriptor − 3.
+        // Anything else declines, and the reference walk decides it.
+        ulong tableCheck = cfg.TableCheckMask | (0 - viewSize);
+        ulong tableValue = viewBase | 3;
         ulong desc;
 
         // Descriptor addresses are 8-byte aligned by construction, so one aligned load reads one: a
@@ -91,20 +100,17 @@ public static partial class ArmLpaeWalker
         switch (startLevel)
         {
             case 0:
-                if (!TryLoad(view, address - viewBase, viewSize, out desc) || (desc & tableCheck) != 3)
+                desc = *(ulong*)(view + address);
+                if ((desc & tableCheck) != tableValue)
                 {
                     return false; // no granule has a level-0 block here
                 }
 
-                address = NextTable<TGranule>(desc) + (((ia >> ArmLpaeWalkConfig.LevelShift(1, g)) & levelMask) << 3);
+                address = desc - 3 + (((ia >> ArmLpaeWalkConfig.LevelShift(1, g)) & levelMask) << 3);
                 goto case 1;
             case 1:
-                if (!TryLoad(view, address - viewBase, viewSize, out desc))
-                {
-                    return false;
-                }
-
-                if ((desc & tableCheck) != 3)
+                desc = *(ulong*)(view + address);
+                if ((desc & tableCheck) != tableValue)
                 {
                     if ((desc & 3) == 3 || !BlockAllowed(1, g, cfg.OutputSize))
                     {
@@ -114,15 +120,11 @@ public static partial class ArmLpaeWalker
                     return FastLeaf<TGranule>(memory, in cfg, ia, access, desc, 1, ArmLpaeWalkConfig.LevelShift(1, g), out result);
                 }
 
-                address = NextTable<TGranule>(desc) + (((ia >> ArmLpaeWalkConfig.LevelShift(2, g)) & levelMask) << 3);
+                address = desc - 3 + (((ia >> ArmLpaeWalkConfig.LevelShift(2, g)) & levelMask) << 3);
                 goto case 2;
             case 2:
-                if (!TryLoad(view, address - viewBase, viewSize, out desc))
-                {
-                    return false;
-                }
-
-                if ((desc & tableCheck) != 3)
+                desc = *(ulong*)(view + address);
+                if ((desc & tableCheck) != tableValue)
                 {
                     if ((desc & 3) == 3)
                     {
@@ -132,14 +134,10 @@ public static partial class ArmLpaeWalker
                     return FastLeaf<TGranule>(memory, in cfg, ia, access, desc, 2, ArmLpaeWalkConfig.LevelShift(2, g), out result); // every granule has level-2 blocks
                 }
 
-                address = NextTable<TGranule>(desc) + (((ia >> g) & levelMask) << 3);
+                address = desc - 3 + (((ia >> g) & levelMask) << 3);
                 goto default;
             default:
-                if (!TryLoad(view, address - viewBase, viewSize, out desc))
-                {
-                    return false;
-                }
-
+                desc = *(ulong*)(view + address);
                 return FastLeaf<TGranule>(memory, in cfg, ia, access, desc, 3, g, out result);
         }
     }
@@ -167,20 +165,6 @@ public static partial class ArmLpaeWalker
 
         ulong outBase = NextTable<TGranule>(desc) & ~offsetMask;
         result = new ArmLpaeWalkResult(outBase | (ia & offsetMask), desc, ArmLpaeWalkResult.FastInfo(level, 0, shift) | cfg.FastResultInfo | flags);
-        return true;
-    }
-
-    /// <summary>Reads the descriptor at <paramref name="offset"/> into the view, or returns false if it lies outside.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe bool TryLoad(byte* view, ulong offset, ulong viewSize, out ulong desc)
-    {
-        if (offset >= viewSize)
-        {
-            desc = 0;
-            return false;
-        }
-
-        desc = *(ulong*)(view + offset);
         return true;
     }
 
