@@ -91,9 +91,10 @@ public static class ArmLpaeW3
             ulong r2 = Next(ref s);
             ulong iova = IovaBase + ((r % N) * Page) + (r2 % Page);
             ArmLpaeWalker.Walk(memory, in cfg, iova, ArmLpaeAccess.Read, out ArmLpaeWalkResult w);
-            if (!w.IsOk)
+            ArmLpaeFault fault = w.Fault;
+            if (fault != ArmLpaeFault.None)
             {
-                throw WalkFaulted(iova, w.Fault);
+                throw WalkFaulted(iova, fault);
             }
 
             sum += w.OutputAddress;

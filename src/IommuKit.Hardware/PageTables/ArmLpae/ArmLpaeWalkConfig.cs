@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using IommuKit.Hardware.Memory;
 
 namespace IommuKit.Hardware.PageTables.ArmLpae;
@@ -141,16 +142,21 @@ public readonly record struct ArmLpaeWalkConfig
     internal int FastEntry => _derived.FastEntry;
 
     /// <summary>
-    /// Bits of a leaf the fast walk compares with AF and the leaf type: bits [1:0], AF, DBM and
-    /// output-address bits beyond the output size (hot path).
+    /// Bits of a leaf the fast walk compares with <see cref="LeafCheckValue"/> and the leaf type for
+    /// <paramref name="access"/>: bits [1:0], AF, DBM, output-address bits beyond the output size
+    /// and the permission bits its test needs (hot path).
     /// </summary>
-    internal ulong LeafCheckMask => _derived.LeafCheckMask;
+    internal ulong LeafCheckMask(ArmLpaeAccess access) => _derived.LeafChecks[2 * ((int)access & 7)];
+
+    /// <summary>What a leaf's <see cref="LeafCheckMask"/> bits must be, but for the type bits: AF and the permission bits (hot path).</summary>
+    internal ulong LeafCheckValue(ArmLpaeAccess access) => _derived.LeafChecks[(2 * ((int)access & 7)) + 1];
 
     /// <summary>Input-address bits beyond the input size (hot path).</summary>
     internal ulong InputOverflowMask => _derived.InputOverflowMask;
 
-    /// <summary>The configuration's part of the fast walk's result word: the stage (hot path).</summary>
-    internal ulong FastResultInfo => _derived.FastResultInfo;
+    /// <summary>The configuration's part of the fast walk's result word: the stage and the permission word for the access's privilege (hot path).</summary>
+    internal ulong FastResultInfo(ArmLpaeAccess access) =>
+        (access & ArmLpaeAccess.Privileged) != 0 ? _derived.FastResultInfoPrivileged : _derived.FastResultInfoUnprivileged;
 
     /// <summary>The start table's address: <see cref="TableBase"/> aligned down as the walk uses it (hot path).</summary>
     internal ulong StartTable => _derived.StartTable;
@@ -166,13 +172,6 @@ public readonly record struct ArmLpaeWalkConfig
     /// the next-table address bits within the output size (hot path).
     /// </summary>
     internal ulong TableCheckMask => _derived.TableCheckMask;
-
-    /// <summary>
-    /// The fast walk's leaf permissions for an access's privilege: a nibble (readable 1, writable 2,
-    /// executable 4) per combination of AP[2:1] / S2AP, PXN and UXN / XN (hot path).
-    /// </summary>
-    internal ulong LeafPermissions(ArmLpaeAccess access) =>
-        (access & ArmLpaeAccess.Privileged) != 0 ? _derived.PrivilegedPermissions : _derived.UnprivilegedPermissions;
 
     private int StartIndexBits => InputSize - LevelShift(StartLevel, GranuleShift);
 
@@ -289,17 +288,19 @@ public readonly record struct ArmLpaeWalkConfig
         };
     }
 
-    /// <summary>What the walks need of the fields, computed when a field is set rather than per walk.</summary>
-    private readonly record struct Derived
+    /// <summary>
+    /// What the walks need of the fields, computed when a field is set rather than per walk. A
+    /// function of the fields, which the configuration's equality already compares: any two are equal.
+    /// </summary>
+    private readonly struct Derived : IEquatable<Derived>
     {
         public readonly ulong StartTable;
         public readonly ulong StartIndexMask;
         public readonly ulong TableCheckMask;
-        public readonly ulong LeafCheckMask;
+        public readonly LeafCheckWords LeafChecks;
         public readonly ulong InputOverflowMask;
-        public readonly ulong FastResultInfo;
-        public readonly ulong PrivilegedPermissions;
-        public readonly ulong UnprivilegedPermissions;
+        public readonly ulong FastResultInfoUnprivileged;
+        public readonly ulong FastResultInfoPrivileged;
         public readonly bool Valid;
         public readonly byte FastEntry;
         public readonly byte StartShift;
@@ -338,18 +339,37 @@ public readonly record struct ArmLpaeWalkConfig
             StartShift = (byte)shift;
             StartIndexMask = (1UL << bits) - 1;
             StartTable = c._tableBase & ~((1UL << Math.Max(bits + 3, 6)) - 1); // aligned to its size, at least 64 bytes
-            PrivilegedPermissions = ArmLpaeWalker.LeafPermissionNibbles(stage, c._aarch64, c._wxn, privileged: true);
-            UnprivilegedPermissions = ArmLpaeWalker.LeafPermissionNibbles(stage, c._aarch64, c._wxn, privileged: false);
 
             // Address bits a descriptor may hold beyond the output size: [47:oas] of the address
             // field, and with the 64K granule OA[51:48] in bits [15:12] unless the output is 52 bits.
             ulong addrMask = ArmLpaePte.AddrMask & ~((1UL << g) - 1);
             ulong overflow = (oas >= 48 ? 0 : addrMask & ~((1UL << oas) - 1)) | (g == 16 && oas < 52 ? 0xF000UL : 0);
-            LeafCheckMask = overflow | ArmLpaePte.Af | ArmLpaePte.Dbm | 3;
+            for (int access = 0; access < 8; access++)
+            {
+                int word = ArmLpaeWalker.PermissionWord(stage, c._aarch64, c._wxn, privileged: (access & 4) != 0);
+                (ulong mask, ulong value) = ArmLpaeWalker.LeafPermissionCheck(word, (ArmLpaeAccess)access);
+                LeafChecks[2 * access] = overflow | ArmLpaePte.Af | ArmLpaePte.Dbm | 3 | mask;
+                LeafChecks[(2 * access) + 1] = ArmLpaePte.Af | value;
+            }
+
             TableCheckMask = ~(addrMask & ((1UL << oas) - 1));
             InputOverflowMask = ~((1UL << c._inputSize) - 1);
-            FastResultInfo = ArmLpaeWalkResult.FastInfo(0, stage, 0);
+            FastResultInfoUnprivileged = ArmLpaeWalkResult.FastInfo(0, stage, 0, ArmLpaeWalker.PermissionWord(stage, c._aarch64, c._wxn, privileged: false));
+            FastResultInfoPrivileged = ArmLpaeWalkResult.FastInfo(0, stage, 0, ArmLpaeWalker.PermissionWord(stage, c._aarch64, c._wxn, privileged: true));
             FastEntry = (StartTable >> oas) == 0 ? (byte)((4 * ((g - 12) / 2)) + c._startLevel + 1) : (byte)0;
         }
+
+        public bool Equals(Derived other) => true;
+
+        public override bool Equals(object? obj) => obj is Derived;
+
+        public override int GetHashCode() => 0;
+    }
+
+    /// <summary>The fast walk's leaf tests, a mask and a value per access (<see cref="ArmLpaeAccess"/> &amp; 7).</summary>
+    [InlineArray(16)]
+    private struct LeafCheckWords
+    {
+        private ulong _element;
     }
 }

@@ -96,8 +96,12 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
         _attributes = 0;
     }
 
-    /// <summary>The fast walk's result word (flags, fault, level, stage, block shift) for a leaf without its permission flags.</summary>
-    internal static ulong FastInfo(int level, int stage, int blockShift) => Info(FlagFromDescriptor, ArmLpaeFault.None, level, stage, blockShift, 0, 0);
+    /// <summary>
+    /// The fast walk's result word: flags, fault, level, stage, block shift and, where a full result
+    /// has AttrIndx, the permission word its permission flags are decoded with.
+    /// </summary>
+    internal static ulong FastInfo(int level, int stage, int blockShift, int permissionWord = 0) =>
+        Info(FlagFromDescriptor, ArmLpaeFault.None, level, stage, blockShift, (byte)permissionWord, 0);
 
     /// <summary><see cref="ArmLpaeFault.None"/> on success.</summary>
     public ArmLpaeFault Fault { get => (ArmLpaeFault)(byte)(_info >> FaultShift); init => _info = WithByte(_info, FaultShift, (byte)value); }
@@ -157,13 +161,13 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
     public bool DirtyBitModifier => (AllFlags & FlagDbm) != 0;
 
     /// <summary>The access may read at the transaction's privilege.</summary>
-    public bool Readable => (Flags & FlagReadable) != 0;
+    public bool Readable => (AllFlags & FlagReadable) != 0;
 
     /// <summary>The access may write at the transaction's privilege.</summary>
-    public bool Writable => (Flags & FlagWritable) != 0;
+    public bool Writable => (AllFlags & FlagWritable) != 0;
 
     /// <summary>Instruction fetch is allowed at the transaction's privilege.</summary>
-    public bool Executable => (Flags & FlagExecutable) != 0;
+    public bool Executable => (AllFlags & FlagExecutable) != 0;
 
     /// <summary>True if the walk produced a translation.</summary>
     public bool IsOk => (byte)(_info >> FaultShift) == 0;
@@ -178,7 +182,7 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
 
     private byte LeafAccessPermissions => (byte)((_descriptor >> 6) & 3);
 
-    /// <summary>The flags with those still in the descriptor decoded (and the decoding marker dropped).</summary>
+    /// <summary>The flags with those still in the descriptor decoded, permissions included (and the decoding marker dropped).</summary>
     private ushort AllFlags
     {
         get
@@ -190,6 +194,7 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
 
             ulong d = _descriptor;
             int flags = (Flags & ~FlagFromDescriptor)
+                | ArmLpaeWalker.LeafPermissionFlags((byte)(_info >> AttrIndxShift), d)
                 | ((d & ArmLpaePte.Contiguous) != 0 ? FlagContiguous : 0)
                 | ((d & ArmLpaePte.Dbm) != 0 ? FlagDbm : 0);
             if (StageByte == 1)

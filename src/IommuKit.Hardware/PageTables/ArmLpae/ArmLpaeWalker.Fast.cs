@@ -32,15 +32,38 @@ public static partial class ArmLpaeWalker
         return ok;
     }
 
-    // The fast walk's permission nibbles, computed once with the reference walk's own rules for
-    // leaves without hierarchical attributes: word [stage 2 ? 8 : VMSAv8-64 × 4 + WXN × 2 +
-    // privileged] has in nibble i readable (1), writable (2) and executable (4) for a leaf whose
-    // AP[1] / S2AP[0], AP[2] / S2AP[1], PXN and UXN / XN are bits 0–3 of i.
+    // The permission nibbles, computed once with the reference walk's own rules for leaves without
+    // hierarchical attributes: word [PermissionWord] has in nibble i readable (1), writable (2) and
+    // executable (4) for a leaf whose AP[1] / S2AP[0], AP[2] / S2AP[1], PXN and UXN / XN are bits
+    // 0-3 of i. A fast result decodes its permissions with them when they are read.
     private static readonly ulong[] PermissionNibbles = BuildPermissionNibbles();
 
-    /// <summary>The fast walk's permission nibbles for one configuration and privilege (see <see cref="PermissionNibbles"/>).</summary>
-    internal static ulong LeafPermissionNibbles(int stage, bool aarch64, bool wxn, bool privileged) =>
-        PermissionNibbles[stage == 2 ? 8 : (aarch64 ? 4 : 0) | (wxn ? 2 : 0) | (privileged ? 1 : 0)];
+    // For each word and access (ArmLpaeAccess & 7), the fast walk's leaf permission test: a mask and
+    // value over those four bits (mask | value << 4) such that every leaf matching it has the
+    // permission the access needs, matching as many of the allowed combinations as one masked
+    // compare can; NeverMatches where none is allowed. The rest decline to the reference walk.
+    private static readonly byte[] PermissionChecks = BuildPermissionChecks();
+
+    private const byte NeverMatches = 0xFF;
+
+    /// <summary>The permission word for a stage-1 configuration and privilege, or stage 2 (index into the permission tables).</summary>
+    internal static int PermissionWord(int stage, bool aarch64, bool wxn, bool privileged) =>
+        stage == 2 ? 8 : (aarch64 ? 4 : 0) | (wxn ? 2 : 0) | (privileged ? 1 : 0);
+
+    /// <summary>The readable/writable/executable flags of a leaf without hierarchical attributes above it.</summary>
+    internal static ushort LeafPermissionFlags(int word, ulong descriptor) =>
+        (ushort)(((PermissionNibbles[word] >> (4 * PermissionNibble(descriptor))) & 7) * ArmLpaeWalkResult.FlagReadable);
+
+    /// <summary>
+    /// The fast walk's leaf permission test for <paramref name="access"/> under permission word
+    /// <paramref name="word"/>, as descriptor bits: a leaf passes when (descriptor &amp; mask) == value
+    /// (a value of all ones never matches).
+    /// </summary>
+    internal static (ulong Mask, ulong Value) LeafPermissionCheck(int word, ArmLpaeAccess access)
+    {
+        byte check = PermissionChecks[(word * 8) + ((int)access & 7)];
+        return check == NeverMatches ? (0, ulong.MaxValue) : (ExpandNibble(check & 0xF), ExpandNibble(check >> 4));
+    }
 
     /// <summary>The fast walk for the 16K and 64K granules, out of line so that callers inline only the 4K one.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -144,9 +167,10 @@ public static partial class ArmLpaeWalker
 
     /// <summary>
     /// The fast walk's last step, inlined at each level that can hold a leaf so its constants fold:
-    /// the leaf must have AF set and no DBM bit (an update or an access-flag fault is the reference
-    /// walk's business), no address beyond the output size, and a permission nibble that allows the
-    /// access; it becomes the result.
+    /// one masked compare requires a valid leaf of the level's type with AF set, no DBM bit (an
+    /// update or an access-flag fault is the reference walk's business), no address beyond the
+    /// output size and permission bits that allow the access; it becomes the result, whose
+    /// permission flags are decoded from the descriptor when read.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool FastLeaf<TGranule>(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, ulong desc, int level, int shift, out ArmLpaeWalkResult result)
@@ -154,17 +178,15 @@ public static partial class ArmLpaeWalker
     {
         GC.KeepAlive(memory); // the view's mapping belongs to memory
         ulong leafType = level == 3 ? 3UL : 1UL; // a page, or a block
-        ulong offsetMask = (1UL << shift) - 1;
-        int nibble = (int)(((desc >> 4) & 0xC) | ((desc >> 49) & 0x30)); // 4 × (AP[2:1] | PXN << 2 | UXN << 3)
-        uint flags = ((uint)(cfg.LeafPermissions(access) >> nibble) & 7) * ArmLpaeWalkResult.FlagReadable;
-        if ((desc & cfg.LeafCheckMask) != (ArmLpaePte.Af | leafType) || (flags & NeededPermission(access)) == 0)
+        if ((desc & cfg.LeafCheckMask(access)) != (cfg.LeafCheckValue(access) | leafType))
         {
             Unsafe.SkipInit(out result);
             return false;
         }
 
+        ulong offsetMask = (1UL << shift) - 1;
         ulong outBase = NextTable<TGranule>(desc) & ~offsetMask;
-        result = new ArmLpaeWalkResult(outBase | (ia & offsetMask), desc, ArmLpaeWalkResult.FastInfo(level, 0, shift) | cfg.FastResultInfo | flags);
+        result = new ArmLpaeWalkResult(outBase | (ia & offsetMask), desc, ArmLpaeWalkResult.FastInfo(level, 0, shift) | cfg.FastResultInfo(access));
         return true;
     }
 
@@ -177,16 +199,60 @@ public static partial class ArmLpaeWalker
             : desc & ArmLpaePte.AddrMask & ~((1UL << TGranule.Shift) - 1);
 
     /// <summary>The permission flag an access needs: write, execute (a fetch that is not a write) or read.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ushort NeededPermission(ArmLpaeAccess access) =>
-        (ushort)((NeededByAccess >> ((int)(access & (ArmLpaeAccess.Write | ArmLpaeAccess.Execute)) * 8)) & 0xFF);
+        (access & ArmLpaeAccess.Write) != 0 ? ArmLpaeWalkResult.FlagWritable
+        : (access & ArmLpaeAccess.Execute) != 0 ? ArmLpaeWalkResult.FlagExecutable
+        : ArmLpaeWalkResult.FlagReadable;
 
-    // NeededPermission's answers, one byte per (Write, Execute) pair: read, write, execute, write.
-    private const uint NeededByAccess =
-        ArmLpaeWalkResult.FlagReadable
-        | (ArmLpaeWalkResult.FlagWritable << 8)
-        | (ArmLpaeWalkResult.FlagExecutable << 16)
-        | ((uint)ArmLpaeWalkResult.FlagWritable << 24);
+    /// <summary>The permission bits of a leaf as a nibble: AP[1] / S2AP[0], AP[2] / S2AP[1], PXN, UXN / XN.</summary>
+    private static int PermissionNibble(ulong descriptor) => (int)(((descriptor >> 6) & 3) | ((descriptor >> 51) & 0xC));
+
+    /// <summary>A permission nibble's bits in descriptor positions (6, 7, 53, 54).</summary>
+    private static ulong ExpandNibble(int nibble) => ((ulong)(nibble & 3) << 6) | ((ulong)(nibble & 0xC) << 51);
+
+    private static byte[] BuildPermissionChecks()
+    {
+        var checks = new byte[PermissionNibbles.Length * 8];
+        for (int word = 0; word < PermissionNibbles.Length; word++)
+        {
+            for (int access = 0; access < 8; access++)
+            {
+                int needed = NeededPermission((ArmLpaeAccess)access) / ArmLpaeWalkResult.FlagReadable;
+                byte best = NeverMatches;
+                int bestCount = 0;
+                for (int mask = 0; mask < 16; mask++)
+                {
+                    for (int value = mask; ; value = (value - 1) & mask) // every subset of mask
+                    {
+                        int count = 0;
+                        bool sound = true;
+                        for (int i = 0; i < 16 && sound; i++)
+                        {
+                            if ((i & mask) == value)
+                            {
+                                sound = ((int)(PermissionNibbles[word] >> (i * 4)) & needed) != 0;
+                                count++;
+                            }
+                        }
+
+                        if (sound && count > bestCount)
+                        {
+                            (best, bestCount) = ((byte)(mask | (value << 4)), count);
+                        }
+
+                        if (value == 0)
+                        {
+                            break;
+                        }
+                    }
+                }
+
+                checks[(word * 8) + access] = best;
+            }
+        }
+
+        return checks;
+    }
 
     private static ulong[] BuildPermissionNibbles()
     {
