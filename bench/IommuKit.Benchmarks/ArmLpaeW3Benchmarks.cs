@@ -91,10 +91,9 @@ public static class ArmLpaeW3
             ulong r2 = Next(ref s);
             ulong iova = IovaBase + ((r % N) * Page) + (r2 % Page);
             ArmLpaeWalker.Walk(memory, in cfg, iova, ArmLpaeAccess.Read, out ArmLpaeWalkResult w);
-            ArmLpaeFault fault = w.Fault;
-            if (fault != ArmLpaeFault.None)
+            if (!w.IsOk)
             {
-                throw WalkFaulted(iova, fault);
+                throw WalkFaulted(memory, in cfg, iova);
             }
 
             sum += w.OutputAddress;
@@ -104,8 +103,13 @@ public static class ArmLpaeW3
         return sum;
     }
 
+    /// <summary>The failure of a walk that should have succeeded, with its fault (walked again: the loop keeps only what it sums).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static InvalidOperationException WalkFaulted(ulong iova, ArmLpaeFault fault) => new($"W3: walk of 0x{iova:x} faulted ({fault}).");
+    private static InvalidOperationException WalkFaulted(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong iova)
+    {
+        ArmLpaeWalker.Walk(memory, in cfg, iova, ArmLpaeAccess.Read, out ArmLpaeWalkResult w);
+        return new InvalidOperationException($"W3: walk of 0x{iova:x} faulted ({w.Fault}).");
+    }
 
     public static void UnmapAll(ArmLpaeIoPageTable table) => UnmapRange(table, 0, N);
 

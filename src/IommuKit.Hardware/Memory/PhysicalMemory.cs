@@ -52,7 +52,6 @@ public sealed unsafe class PhysicalMemory
     // The largest RAM region's walk view (see SparseRam.ViewBase), for table walkers; its size for
     // accesses that may go through the cache is 0 when there is a cache model, as above.
     private byte* _walkViewOrigin;
-    private ulong _walkViewBase;
     private ulong _walkViewSize;
     private ulong _walkViewSizeCached;
 
@@ -134,7 +133,6 @@ public sealed unsafe class PhysicalMemory
             _fastSize = size;
             _fastSizeCached = _cache is null ? size : 0;
             _walkViewOrigin = ram.ViewOrigin;
-            _walkViewBase = ram.ViewBase;
             _walkViewSize = ram.ViewSize;
             _walkViewSizeCached = _cache is null ? ram.ViewSize : 0;
         }
@@ -230,17 +228,16 @@ public sealed unsafe class PhysicalMemory
     }
 
     /// <summary>
-    /// The walk view for <paramref name="access"/>: a naturally aligned power-of-two block of
-    /// physical addresses [<paramref name="viewBase"/>, + <paramref name="viewSize"/>) whose bytes a
-    /// table walker may load at the returned origin + PA. RAM reads as <see cref="Read64"/> would
-    /// return; anything else in the block (a hole, another region, MMIO) reads as zero, which no
-    /// walker takes for a valid descriptor, so it falls back to the bus. The size is 0 when there
-    /// is no view for the access; the caller keeps this object alive while it uses the pointer.
+    /// The walk view for <paramref name="access"/>: physical addresses [0, <paramref name="viewSize"/>),
+    /// a power of two, whose bytes a table walker may load at the returned origin + PA. The largest
+    /// RAM region reads as <see cref="Read64"/> would return; anything else (a hole, another region,
+    /// MMIO) reads as zero, which no walker takes for a valid descriptor, so it falls back to the
+    /// bus. The size is 0 when there is no view for the access; the caller keeps this object alive
+    /// while it uses the pointer.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal byte* GetWalkView(BusAccess access, out ulong viewBase, out ulong viewSize)
+    internal byte* GetWalkView(BusAccess access, out ulong viewSize)
     {
-        viewBase = _walkViewBase;
         viewSize = access == BusAccess.NoSnoop ? _walkViewSize : _walkViewSizeCached;
         return _walkViewOrigin;
     }

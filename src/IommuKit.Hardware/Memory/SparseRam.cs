@@ -27,8 +27,8 @@ internal sealed unsafe class SparseRam
 
     private const int MaxAccountingUnits = 1 << 24;
 
-    // The largest walk view that may hold read-only holes (1 TiB of host address space).
-    private const int MaxViewShift = 40;
+    // The largest walk view (16 TiB of host address space, mostly read-only holes).
+    private const int MaxViewShift = 44;
 
     private readonly RamMapping _mapping;
     private readonly byte* _base;
@@ -53,22 +53,19 @@ internal sealed unsafe class SparseRam
 
         _touched = new ulong[(int)((((size - 1) >> _unitShift) >> 6) + 1)];
 
-        // The walk view: the smallest naturally aligned power-of-two block holding the region, its
-        // holes reading as zero, when that costs at most MaxViewSize of address space; otherwise the
-        // largest such block inside the region (a walk through the rest takes the slow path).
-        int k = 64 - BitOperations.LeadingZeroCount(baseAddress ^ (baseAddress + size - 1));
-        ulong block = 1UL << k;
-        ulong blockBase = baseAddress & ~(block - 1);
-        if ((blockBase == baseAddress && block == size) || (k <= MaxViewShift && RamMapping.SupportsHoles))
+        // The walk view: physical addresses 0 to the next power of two at or above the region's
+        // end, the rest of it reading as zero, when that costs at most 2^MaxViewShift of address
+        // space (and, where holes cannot be mapped, needs none); otherwise there is none.
+        ulong top = baseAddress + size;
+        int k = top == 0 ? 64 : 64 - BitOperations.LeadingZeroCount(top - 1);
+        if (k <= MaxViewShift && (RamMapping.SupportsHoles || (baseAddress == 0 && top == 1UL << k)))
         {
-            _mapping = RamMapping.Reserve(size, baseAddress - blockBase, blockBase + block - (baseAddress + size));
-            ViewBase = blockBase;
-            ViewSize = block;
+            _mapping = RamMapping.Reserve(size, baseAddress, (1UL << k) - top);
+            ViewSize = 1UL << k;
         }
         else
         {
             _mapping = RamMapping.Reserve(size);
-            (ViewBase, ViewSize) = LargestAlignedBlock(baseAddress, size);
         }
 
         _base = (byte*)_mapping.Start;
@@ -82,34 +79,17 @@ internal sealed unsafe class SparseRam
     public byte* Pointer => _base;
 
     /// <summary>
-    /// Base of the walk view: a naturally aligned power-of-two block of physical addresses, of
-    /// <see cref="ViewSize"/> bytes, that a reader can load from at <see cref="ViewOrigin"/> + PA
-    /// without a bounds check of its own. Its bytes outside the region read as zero.
+    /// Size of the walk view: physical addresses [0, <see cref="ViewSize"/>), a power of two that
+    /// holds the region, which a reader can load from at <see cref="ViewOrigin"/> + PA without a
+    /// bounds check of its own; its bytes outside the region read as zero. 0 when there is none.
     /// </summary>
-    public ulong ViewBase { get; }
-
-    /// <summary>Size of the walk view (a power of two, at least 4 KiB).</summary>
     public ulong ViewSize { get; }
 
-    /// <summary>The host address that physical address 0 would have: <see cref="Pointer"/> − <see cref="Base"/>, valid only for addresses in the walk view.</summary>
+    /// <summary>The host address that physical address 0 has in the walk view: <see cref="Pointer"/> − <see cref="Base"/>.</summary>
     public byte* ViewOrigin => _base - Base;
 
     /// <summary>Bytes of host memory backing this region (the accounting units ever written).</summary>
     public long BackedBytes => Interlocked.Read(ref _units) << _unitShift;
-
-    /// <summary>The largest naturally aligned power-of-two block inside [<paramref name="baseAddress"/>, + <paramref name="size"/>) (4 KiB aligned).</summary>
-    internal static (ulong Base, ulong Size) LargestAlignedBlock(ulong baseAddress, ulong size)
-    {
-        for (int k = 63 - BitOperations.LeadingZeroCount(size); ; k--)
-        {
-            ulong block = 1UL << k;
-            ulong start = (baseAddress + block - 1) & ~(block - 1);
-            if (start >= baseAddress && start - baseAddress <= size - block)
-            {
-                return (start, block);
-            }
-        }
-    }
 
     /// <summary>Records a write of <paramref name="length"/> (≥ 1) bytes at <paramref name="offset"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

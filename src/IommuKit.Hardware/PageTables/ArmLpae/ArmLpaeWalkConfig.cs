@@ -146,10 +146,10 @@ public readonly record struct ArmLpaeWalkConfig
     /// <paramref name="access"/>: bits [1:0], AF, DBM, output-address bits beyond the output size
     /// and the permission bits its test needs (hot path).
     /// </summary>
-    internal ulong LeafCheckMask(ArmLpaeAccess access) => _derived.LeafChecks[2 * ((int)access & 7)];
+    internal ulong LeafCheckMask(ArmLpaeAccess access) => LeafCheck(2 * ((int)access & 7));
 
-    /// <summary>What a leaf's <see cref="LeafCheckMask"/> bits must be, but for the type bits: AF and the permission bits (hot path).</summary>
-    internal ulong LeafCheckValue(ArmLpaeAccess access) => _derived.LeafChecks[(2 * ((int)access & 7)) + 1];
+    /// <summary>What a page's <see cref="LeafCheckMask"/> bits must be: 0b11, AF and the permission bits (for a block, bit 1 clear) (hot path).</summary>
+    internal ulong LeafCheckValue(ArmLpaeAccess access) => LeafCheck((2 * ((int)access & 7)) + 1);
 
     /// <summary>Input-address bits beyond the input size (hot path).</summary>
     internal ulong InputOverflowMask => _derived.InputOverflowMask;
@@ -172,6 +172,11 @@ public readonly record struct ArmLpaeWalkConfig
     /// the next-table address bits within the output size (hot path).
     /// </summary>
     internal ulong TableCheckMask => _derived.TableCheckMask;
+
+    // A plain load at a constant offset when the index is a constant (the inline array's indexer
+    // costs the JIT an extra address computation).
+    private ulong LeafCheck(int index) =>
+        Unsafe.Add(ref Unsafe.As<LeafCheckWords, ulong>(ref Unsafe.AsRef(in _derived.LeafChecks)), index);
 
     private int StartIndexBits => InputSize - LevelShift(StartLevel, GranuleShift);
 
@@ -349,7 +354,7 @@ public readonly record struct ArmLpaeWalkConfig
                 int word = ArmLpaeWalker.PermissionWord(stage, c._aarch64, c._wxn, privileged: (access & 4) != 0);
                 (ulong mask, ulong value) = ArmLpaeWalker.LeafPermissionCheck(word, (ArmLpaeAccess)access);
                 LeafChecks[2 * access] = overflow | ArmLpaePte.Af | ArmLpaePte.Dbm | 3 | mask;
-                LeafChecks[(2 * access) + 1] = ArmLpaePte.Af | value;
+                LeafChecks[(2 * access) + 1] = ArmLpaePte.Af | value | 3;
             }
 
             TableCheckMask = ~(addrMask & ((1UL << oas) - 1));

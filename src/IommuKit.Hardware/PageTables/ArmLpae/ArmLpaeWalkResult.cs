@@ -170,7 +170,7 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
     public bool Executable => (AllFlags & FlagExecutable) != 0;
 
     /// <summary>True if the walk produced a translation.</summary>
-    public bool IsOk => (byte)(_info >> FaultShift) == 0;
+    public bool IsOk => (_info & (0xFFUL << FaultShift)) == 0;
 
     private bool Lazy => (Flags & FlagFromDescriptor) != 0;
 

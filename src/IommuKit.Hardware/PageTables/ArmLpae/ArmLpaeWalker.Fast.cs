@@ -20,15 +20,17 @@ public static partial class ArmLpaeWalker
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool TryWalkFast(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
     {
+        // Inlined for the 4K granule from level 0 (48-bit inputs, what Linux gives a stage-1 domain),
+        // with its start level a constant; every other configuration walks out of line.
         int entry = cfg.FastEntry - 1; // 4 × granule + start level
-        if ((uint)entry < 4)
+        if (entry == 0)
         {
-            return TryWalkFast<ArmLpaeGranule4K>(memory, in cfg, entry, ia, access, out result);
+            return TryWalkFast<ArmLpaeGranule4K>(memory, in cfg, 0, ia, access, out result);
         }
 
         // Through a temporary, like the reference walk in Walk: no call takes the result's address.
-        bool ok = TryWalkFastLargeGranule(memory, in cfg, entry, ia, access, out ArmLpaeWalkResult large);
-        result = large;
+        bool ok = TryWalkFastOutOfLine(memory, in cfg, entry, ia, access, out ArmLpaeWalkResult other);
+        result = other;
         return ok;
     }
 
@@ -65,12 +67,14 @@ public static partial class ArmLpaeWalker
         return check == NeverMatches ? (0, ulong.MaxValue) : (ExpandNibble(check & 0xF), ExpandNibble(check >> 4));
     }
 
-    /// <summary>The fast walk for the 16K and 64K granules, out of line so that callers inline only the 4K one.</summary>
+    /// <summary>The fast walk for the configurations callers do not inline (<see cref="ArmLpaeWalkConfig.FastEntry"/> − 1 = <paramref name="entry"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool TryWalkFastLargeGranule(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, int entry, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
+    private static bool TryWalkFastOutOfLine(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, int entry, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
     {
         switch (entry >> 2)
         {
+            case 0:
+                return TryWalkFast<ArmLpaeGranule4K>(memory, in cfg, entry & 3, ia, access, out result);
             case 1:
                 return TryWalkFast<ArmLpaeGranule16K>(memory, in cfg, entry & 3, ia, access, out result);
             case 2:
@@ -99,9 +103,9 @@ public static partial class ArmLpaeWalker
 
         // Every table address below is checked against the view before it is loaded from: the start
         // table here, each next table by its descriptor's compare.
-        byte* view = memory.GetWalkView(cfg.WalkAccess, out ulong viewBase, out ulong viewSize);
+        byte* view = memory.GetWalkView(cfg.WalkAccess, out ulong viewSize);
         ulong address = cfg.StartTable + (((ia >> cfg.StartShift) & cfg.StartIndexMask) << 3);
-        if (address - viewBase >= viewSize)
+        if (address >= viewSize)
         {
             return false; // also when there is no view (size 0)
         }
@@ -109,12 +113,11 @@ public static partial class ArmLpaeWalker
         int g = TGranule.Shift;
         ulong levelMask = (1UL << (g - 3)) - 1;
 
-        // A table descriptor passes this masked compare exactly when it is 0b11, its next-table
+        // A table descriptor passes this masked compare with 0b11 exactly when its next-table
         // address lies in the view and within the output size, and every other bit (hierarchical
         // attributes, ignored and RES0 bits) is zero: then the next table is at descriptor − 3.
         // Anything else declines, and the reference walk decides it.
         ulong tableCheck = cfg.TableCheckMask | (0 - viewSize);
-        ulong tableValue = viewBase | 3;
         ulong desc;
 
         // Descriptor addresses are 8-byte aligned by construction, so one aligned load reads one: a
@@ -124,7 +127,7 @@ public static partial class ArmLpaeWalker
         {
             case 0:
                 desc = *(ulong*)(view + address);
-                if ((desc & tableCheck) != tableValue)
+                if ((desc & tableCheck) != 3)
                 {
                     return false; // no granule has a level-0 block here
                 }
@@ -133,7 +136,7 @@ public static partial class ArmLpaeWalker
                 goto case 1;
             case 1:
                 desc = *(ulong*)(view + address);
-                if ((desc & tableCheck) != tableValue)
+                if ((desc & tableCheck) != 3)
                 {
                     if ((desc & 3) == 3 || !BlockAllowed(1, g, cfg.OutputSize))
                     {
@@ -147,7 +150,7 @@ public static partial class ArmLpaeWalker
                 goto case 2;
             case 2:
                 desc = *(ulong*)(view + address);
-                if ((desc & tableCheck) != tableValue)
+                if ((desc & tableCheck) != 3)
                 {
                     if ((desc & 3) == 3)
                     {
@@ -177,8 +180,8 @@ public static partial class ArmLpaeWalker
         where TGranule : struct, IArmLpaeGranule
     {
         GC.KeepAlive(memory); // the view's mapping belongs to memory
-        ulong leafType = level == 3 ? 3UL : 1UL; // a page, or a block
-        if ((desc & cfg.LeafCheckMask(access)) != (cfg.LeafCheckValue(access) | leafType))
+        ulong expected = level == 3 ? cfg.LeafCheckValue(access) : cfg.LeafCheckValue(access) ^ 2; // a page, or a block
+        if ((desc & cfg.LeafCheckMask(access)) != expected)
         {
             Unsafe.SkipInit(out result);
             return false;
