@@ -52,8 +52,7 @@ public sealed unsafe class PhysicalMemory
     // The largest RAM region's walk view (see SparseRam.ViewBase), for table walkers; its size for
     // accesses that may go through the cache is 0 when there is a cache model, as above.
     private byte* _walkViewOrigin;
-    private ulong _walkViewSize;
-    private ulong _walkViewSizeCached;
+    private WalkViewSizes _walkViewSizes; // by BusAccess
 
     /// <summary>A physical address space without a CPU cache model (all DMA coherent).</summary>
     public PhysicalMemory()
@@ -133,8 +132,10 @@ public sealed unsafe class PhysicalMemory
             _fastSize = size;
             _fastSizeCached = _cache is null ? size : 0;
             _walkViewOrigin = ram.ViewOrigin;
-            _walkViewSize = ram.ViewSize;
-            _walkViewSizeCached = _cache is null ? ram.ViewSize : 0;
+            ulong cached = _cache is null ? ram.ViewSize : 0;
+            _walkViewSizes[(int)BusAccess.Cpu] = cached;
+            _walkViewSizes[(int)BusAccess.Snoop] = cached;
+            _walkViewSizes[(int)BusAccess.NoSnoop] = ram.ViewSize;
         }
     }
 
@@ -238,7 +239,7 @@ public sealed unsafe class PhysicalMemory
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal byte* GetWalkView(BusAccess access, out ulong viewSize)
     {
-        viewSize = access == BusAccess.NoSnoop ? _walkViewSize : _walkViewSizeCached;
+        viewSize = Unsafe.Add(ref _walkViewSizes[0], (int)access & 3); // one indexed load, no bounds check
         return _walkViewOrigin;
     }
 
@@ -690,4 +691,11 @@ public sealed unsafe class PhysicalMemory
         throw new ArgumentOutOfRangeException(nameof(size), size, "Single accesses are 1 to 8 bytes.");
 
     private sealed record MmioRegion(ulong Base, ulong Size, IMmioDevice Device);
+
+    /// <summary>The walk view's size for each <see cref="BusAccess"/> (and 0 for the unused fourth value).</summary>
+    [InlineArray(4)]
+    private struct WalkViewSizes
+    {
+        private ulong _element;
+    }
 }

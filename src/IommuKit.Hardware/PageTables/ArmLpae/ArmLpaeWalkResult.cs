@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace IommuKit.Hardware.PageTables.ArmLpae;
 
 /// <summary>
@@ -70,6 +72,13 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
         _faultAddress = 0;
         _info = info;
         _attributes = 0;
+    }
+
+    /// <summary>What the fast walk leaves in its result when it declines: not <see cref="IsOk"/>, and nothing else.</summary>
+    internal static ArmLpaeWalkResult Declined
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(0, 0, (ulong)ArmLpaeFault.Translation << FaultShift);
     }
 
     /// <summary>A nested translation: stage 1's leaf and attributes, stage 2's output, both stages' permissions.</summary>

@@ -15,7 +15,8 @@ public static partial class ArmLpaeWalker
     /// One stage, for a walk that ends in a valid leaf whose access flag is set, has no DBM bit,
     /// passes its permission check and (at stage 1) has no NSTable/APTable/XNTable above it. Returns
     /// false for anything else (a fault, a hardware update, hierarchical attributes, a bus error),
-    /// and the caller runs the reference walk, which decides it; a false return changes nothing.
+    /// and the caller runs the reference walk, which decides it; a false return changes nothing and
+    /// leaves <see cref="ArmLpaeWalkResult.Declined"/> (not <see cref="ArmLpaeWalkResult.IsOk"/>) in the result.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool TryWalkFast(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
@@ -80,7 +81,7 @@ public static partial class ArmLpaeWalker
             case 2:
                 return TryWalkFast<ArmLpaeGranule64K>(memory, in cfg, entry & 3, ia, access, out result);
             default:
-                Unsafe.SkipInit(out result);
+                result = ArmLpaeWalkResult.Declined;
                 return false;
         }
     }
@@ -95,7 +96,7 @@ public static partial class ArmLpaeWalker
     private static unsafe bool TryWalkFast<TGranule>(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, int startLevel, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
         where TGranule : struct, IArmLpaeGranule
     {
-        Unsafe.SkipInit(out result);
+        result = ArmLpaeWalkResult.Declined;
         if ((ia & cfg.InputOverflowMask) != 0)
         {
             return false;
@@ -103,14 +104,16 @@ public static partial class ArmLpaeWalker
 
         // Every table address below is checked against the view before it is loaded from: the start
         // table here, each next table by its descriptor's compare.
+        // The input is within the input size, so its index bits at the start level need no mask:
+        // they select an entry of the start table (or of the concatenated ones).
+        int g = TGranule.Shift;
         byte* view = memory.GetWalkView(cfg.WalkAccess, out ulong viewSize);
-        ulong address = cfg.StartTable + (((ia >> cfg.StartShift) & cfg.StartIndexMask) << 3);
+        ulong address = cfg.StartTable + ((ia >> ArmLpaeWalkConfig.LevelShift(startLevel, g)) << 3);
         if (address >= viewSize)
         {
             return false; // also when there is no view (size 0)
         }
 
-        int g = TGranule.Shift;
         ulong levelMask = (1UL << (g - 3)) - 1;
 
         // A table descriptor passes this masked compare with 0b11 exactly when its next-table
@@ -183,7 +186,7 @@ public static partial class ArmLpaeWalker
         ulong expected = level == 3 ? cfg.LeafCheckValue(access) : cfg.LeafCheckValue(access) ^ 2; // a page, or a block
         if ((desc & cfg.LeafCheckMask(access)) != expected)
         {
-            Unsafe.SkipInit(out result);
+            result = ArmLpaeWalkResult.Declined;
             return false;
         }
 
