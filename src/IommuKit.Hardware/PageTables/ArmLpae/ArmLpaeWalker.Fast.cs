@@ -102,10 +102,10 @@ public static partial class ArmLpaeWalker
             return false;
         }
 
-        // Every table address below is checked against the view before it is loaded from: the start
-        // table here, each next table by its descriptor's compare.
-        // The input is within the input size, so its index bits at the start level need no mask:
-        // they select an entry of the start table (or of the concatenated ones).
+        // Every table address is checked against the walk view before it is loaded from: the start
+        // table's here, each next table's by its descriptor's compare. The input is within the input
+        // size, so its index bits at the start level need no mask: they select an entry of the
+        // start table (or of the concatenated ones).
         int g = TGranule.Shift;
         byte* view = memory.GetWalkView(cfg.WalkAccess, out ulong viewSize);
         ulong address = cfg.StartTable + ((ia >> ArmLpaeWalkConfig.LevelShift(startLevel, g)) << 3);
