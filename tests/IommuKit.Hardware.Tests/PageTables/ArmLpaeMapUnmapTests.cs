@@ -187,6 +187,29 @@ public sealed class ArmLpaeMapUnmapTests
     }
 
     [Fact]
+    public void TablesOutsideTheLargestRegion_UnmapAndWalkThroughTheBus()
+    {
+        // The tables live in a small region below the large one, where the walk view has a hole
+        // that reads as zero: single-leaf unmaps and fast walks must fall back, not miss the PTEs.
+        var memory = new PhysicalMemory();
+        memory.AddRam(0x10_0000, 1UL << 20);
+        memory.AddRam(0x8000_0000, 1UL << 30);
+        var allocator = new SimpleTablePageAllocator(memory, 0x10_0000, 1UL << 20);
+        Assert.Equal(PageTableStatus.Ok, ArmLpaeIoPageTable.TryCreate(PageTableHarness.S1(), memory, allocator, new RecordingFlushOps(), out ArmLpaeIoPageTable? table));
+        Assert.Equal(PageTableStatus.Ok, table!.MapPages(0x4000_0000, 0x8000_0000, Sizes.K4, 2, Rw, out _));
+        ArmLpaeWalkConfig cfg = table.CreateWalkConfig(BusAccess.Snoop);
+
+        ArmLpaeWalker.Walk(memory, in cfg, 0x4000_1008, ArmLpaeAccess.Write, out ArmLpaeWalkResult walked);
+        ulong unmapped = table.UnmapPages(0x4000_0000, Sizes.K4, 1, null);
+        ArmLpaeWalker.Walk(memory, in cfg, 0x4000_0008, ArmLpaeAccess.Read, out ArmLpaeWalkResult gone);
+
+        Assert.Equal(0x8000_1008UL, walked.OutputAddress);
+        Assert.Equal(Sizes.K4, unmapped);
+        Assert.Equal(ArmLpaeFault.Translation, gone.Fault);
+        Assert.Equal(0x8000_1000UL, table.IovaToPhys(0x4000_1000));
+    }
+
+    [Fact]
     public void UnmapPages_QueuedOrNullGather_NoTlbAddPage()
     {
         var h = new PageTableHarness(PageTableHarness.S1());

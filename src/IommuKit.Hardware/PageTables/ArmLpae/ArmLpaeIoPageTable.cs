@@ -64,6 +64,12 @@ public sealed unsafe class ArmLpaeIoPageTable
     private readonly ulong _directMapBase;
     private readonly ulong _directMapSize;
 
+    // The same RAM as a walk view for the single-leaf unmap (PhysicalMemory.GetWalkView): PA-indexed,
+    // with the bits a table descriptor may have set for its next table to be in the view.
+    private readonly byte* _walkView;
+    private readonly ulong _walkViewSize;
+    private readonly ulong _walkTableCheck;
+
     private ArmLpaeIoPageTable(
         IoPageTableConfig config, PhysicalMemory memory, ITablePageAllocator allocator, IIoPageTableFlushOps flushOps, int startLevel, int pgdBits)
     {
@@ -93,6 +99,9 @@ public sealed unsafe class ArmLpaeIoPageTable
         {
             _directMapSize = 0;
         }
+
+        _walkView = memory.GetWalkView(BusAccess.Cpu, out _walkViewSize);
+        _walkTableCheck = ~(ArmLpaePte.AddrMask & (_walkViewSize - 1) & ~(_granule - 1));
     }
 
     /// <summary>The configuration after <c>arm_lpae_restrict_pgsizes</c> and the format's limits.</summary>
@@ -552,107 +561,92 @@ public sealed unsafe class ArmLpaeIoPageTable
     {
         // One block of code per level, entered at the start level, with the granule's shifts and
         // masks folded in: page-by-page unmaps are throughput bound, so every instruction counts.
+        // PTEs are read through the walk view: a table descriptor as this code writes it (its
+        // table's address | 0b11, no NSTable) whose table lies in the view passes one masked
+        // compare with 0b11 and points at descriptor − 3; a hole in the view reads as 0.
         int g = TGranule.Shift;
         int leafShift = BitOperations.TrailingZeroCount(pgsize);
         ulong levelMask = (1UL << (g - 3)) - 1;
-        byte* directMap = _directMap;
-        ulong directMapBase = _directMapBase;
-        ulong directMapSize = _directMapSize;
+        byte* view = _walkView;
+        ulong tableCheck = _walkTableCheck;
         ulong pa = _pgdPa + (((iova >> _startShift) & _pgdIndexMask) << 3);
-        ulong off;
+        if (pa >= _walkViewSize)
+        {
+            return NotHandled; // also when there is no view
+        }
+
         ulong pte;
         switch (_startLevel)
         {
             case 0:
-                if (!TryReadDirect(directMap, directMapBase, directMapSize, pa, out off, out pte)
-                    || ArmLpaeWalkConfig.LevelShift(0, g) == leafShift || (pte & ArmLpaePte.TypeMask) != ArmLpaePte.TypeTable)
+                pte = Volatile.Read(ref *(ulong*)(view + pa));
+                if (ArmLpaeWalkConfig.LevelShift(0, g) == leafShift || (pte & tableCheck) != 3)
                 {
                     return NotHandled; // no granule has level-0 leaves here
                 }
 
-                pa = ArmLpaePte.PteToPaddr(pte, g) + (((iova >> ArmLpaeWalkConfig.LevelShift(1, g)) & levelMask) << 3);
+                pa = pte - 3 + (((iova >> ArmLpaeWalkConfig.LevelShift(1, g)) & levelMask) << 3);
                 goto case 1;
             case 1:
-                if (!TryReadDirect(directMap, directMapBase, directMapSize, pa, out off, out pte))
-                {
-                    return NotHandled;
-                }
-
+                pte = Volatile.Read(ref *(ulong*)(view + pa));
                 if (ArmLpaeWalkConfig.LevelShift(1, g) == leafShift)
                 {
-                    return ClearLeaf(directMap, iova, pgsize, gather, off, pte, ArmLpaePte.TypeBlock);
+                    return ClearLeaf(view, iova, pgsize, gather, pa, pte, ArmLpaePte.TypeBlock);
                 }
 
-                if ((pte & ArmLpaePte.TypeMask) != ArmLpaePte.TypeTable)
+                if ((pte & tableCheck) != 3)
                 {
                     return NotHandled;
                 }
 
-                pa = ArmLpaePte.PteToPaddr(pte, g) + (((iova >> ArmLpaeWalkConfig.LevelShift(2, g)) & levelMask) << 3);
+                pa = pte - 3 + (((iova >> ArmLpaeWalkConfig.LevelShift(2, g)) & levelMask) << 3);
                 goto case 2;
             case 2:
-                if (!TryReadDirect(directMap, directMapBase, directMapSize, pa, out off, out pte))
-                {
-                    return NotHandled;
-                }
-
+                pte = Volatile.Read(ref *(ulong*)(view + pa));
                 if (ArmLpaeWalkConfig.LevelShift(2, g) == leafShift)
                 {
-                    return ClearLeaf(directMap, iova, pgsize, gather, off, pte, ArmLpaePte.TypeBlock);
+                    return ClearLeaf(view, iova, pgsize, gather, pa, pte, ArmLpaePte.TypeBlock);
                 }
 
-                if ((pte & ArmLpaePte.TypeMask) != ArmLpaePte.TypeTable)
+                if ((pte & tableCheck) != 3)
                 {
                     return NotHandled;
                 }
 
-                pa = ArmLpaePte.PteToPaddr(pte, g) + (((iova >> g) & levelMask) << 3);
+                pa = pte - 3 + (((iova >> g) & levelMask) << 3);
                 goto default;
             default:
-                if (g != leafShift || !TryReadDirect(directMap, directMapBase, directMapSize, pa, out off, out pte))
+                if (g != leafShift)
                 {
                     return NotHandled;
                 }
 
-                return ClearLeaf(directMap, iova, pgsize, gather, off, pte, ArmLpaePte.TypePage);
+                pte = Volatile.Read(ref *(ulong*)(view + pa));
+                return ClearLeaf(view, iova, pgsize, gather, pa, pte, ArmLpaePte.TypePage);
         }
-    }
-
-    /// <summary>Reads the PTE at <paramref name="pa"/> through a direct map, giving its offset there; false if the map does not hold it.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryReadDirect(byte* directMap, ulong directMapBase, ulong directMapSize, ulong pa, out ulong offset, out ulong pte)
-    {
-        offset = pa - directMapBase;
-        if (offset >= directMapSize)
-        {
-            pte = 0;
-            return false;
-        }
-
-        pte = Volatile.Read(ref *(ulong*)(directMap + offset));
-        return true;
     }
 
     /// <summary>
-    /// <see cref="UnmapLeaf{TGranule}"/>'s last step: the PTE at direct-map offset
-    /// <paramref name="offset"/> must be a leaf of <paramref name="type"/> (a page at level 3, a
-    /// block above); it is cleared and reported, or <see cref="NotHandled"/> is returned.
+    /// <see cref="UnmapLeaf{TGranule}"/>'s last step: the PTE at <paramref name="pa"/> in the walk
+    /// view must be a leaf of <paramref name="type"/> (a page at level 3, a block above); it is
+    /// cleared and reported, or <see cref="NotHandled"/> is returned.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong ClearLeaf(byte* directMap, ulong iova, ulong pgsize, IotlbGather? gather, ulong offset, ulong pte, ulong type)
+    private ulong ClearLeaf(byte* view, ulong iova, ulong pgsize, IotlbGather? gather, ulong pa, ulong pte, ulong type)
     {
         if ((pte & ArmLpaePte.TypeMask) != type)
         {
             return NotHandled;
         }
 
-        // The leaf was written, so its RAM is already counted as backed: clear it straight through
-        // the direct map (__arm_lpae_clear_pte).
-        Volatile.Write(ref *(ulong*)(directMap + offset), 0);
+        // A valid leaf is not in a hole of the view (they read as 0), so it is RAM, and it was
+        // written, so that RAM is already counted as backed: clear it straight through the view
+        // (__arm_lpae_clear_pte).
+        Volatile.Write(ref *(ulong*)(view + pa), 0);
         GC.KeepAlive(this);
         if (!_coherent)
         {
-            SyncPtes(offset + _directMapBase, 1);
+            SyncPtes(pa, 1);
         }
 
         if (gather is not null && !gather.Queued)
