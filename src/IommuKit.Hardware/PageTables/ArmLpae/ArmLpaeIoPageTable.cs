@@ -441,6 +441,124 @@ public sealed unsafe class ArmLpaeIoPageTable
         }
 
         ulong pteProt = cached & ((1UL << ProtCacheShift) - 1);
+        if (pgcount == 1 && (pgsize & (pgsize - 1)) == 0 && MapLeaf(iova, paddr, pgsize, pteProt))
+        {
+            mapped = pgsize;
+            return PageTableStatus.Ok;
+        }
+
+        return MapFromRoot(iova, paddr, pgsize, pgcount, pteProt, out mapped);
+    }
+
+    /// <summary>
+    /// One leaf of <paramref name="pgsize"/> (a single size of the bitmap) into an empty slot whose
+    /// tables exist, as a page-by-page map asks: reads down through the walk view like
+    /// <see cref="UnmapLeaf{TGranule}"/> and writes the leaf. Anything else (a missing table, a
+    /// slot in use, a PTE outside the view) returns false having changed nothing, and
+    /// <see cref="MapFromRoot"/> decides it as Linux does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool MapLeaf(ulong iova, ulong paddr, ulong pgsize, ulong pteProt) =>
+        _granuleShift switch
+        {
+            12 => MapLeaf<ArmLpaeGranule4K>(iova, paddr, pgsize, pteProt),
+            14 => MapLeaf<ArmLpaeGranule16K>(iova, paddr, pgsize, pteProt),
+            _ => MapLeaf<ArmLpaeGranule64K>(iova, paddr, pgsize, pteProt),
+        };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool MapLeaf<TGranule>(ulong iova, ulong paddr, ulong pgsize, ulong pteProt)
+        where TGranule : struct, IArmLpaeGranule
+    {
+        int g = TGranule.Shift;
+        int leafShift = BitOperations.TrailingZeroCount(pgsize);
+        ulong levelMask = (1UL << (g - 3)) - 1;
+        byte* view = _walkView;
+        ulong tableCheck = _walkTableCheck;
+        ulong pa = _pgdPa + (((iova >> _startShift) & _pgdIndexMask) << 3);
+        if (pa >= _walkViewSize)
+        {
+            return false; // also when there is no view
+        }
+
+        ulong pte;
+        switch (_startLevel)
+        {
+            case 0:
+                pte = Volatile.Read(ref *(ulong*)(view + pa));
+                if (ArmLpaeWalkConfig.LevelShift(0, g) == leafShift || (pte & tableCheck) != 3)
+                {
+                    return false; // no granule has level-0 leaves here
+                }
+
+                pa = pte - 3 + (((iova >> ArmLpaeWalkConfig.LevelShift(1, g)) & levelMask) << 3);
+                goto case 1;
+            case 1:
+                pte = Volatile.Read(ref *(ulong*)(view + pa));
+                if (ArmLpaeWalkConfig.LevelShift(1, g) == leafShift)
+                {
+                    return WriteLeaf(pa, pte, paddr, pteProt | ArmLpaePte.TypeBlock);
+                }
+
+                if ((pte & tableCheck) != 3)
+                {
+                    return false;
+                }
+
+                pa = pte - 3 + (((iova >> ArmLpaeWalkConfig.LevelShift(2, g)) & levelMask) << 3);
+                goto case 2;
+            case 2:
+                pte = Volatile.Read(ref *(ulong*)(view + pa));
+                if (ArmLpaeWalkConfig.LevelShift(2, g) == leafShift)
+                {
+                    return WriteLeaf(pa, pte, paddr, pteProt | ArmLpaePte.TypeBlock);
+                }
+
+                if ((pte & tableCheck) != 3)
+                {
+                    return false;
+                }
+
+                pa = pte - 3 + (((iova >> g) & levelMask) << 3);
+                goto default;
+            default:
+                if (g != leafShift)
+                {
+                    return false;
+                }
+
+                pte = Volatile.Read(ref *(ulong*)(view + pa));
+                return WriteLeaf(pa, pte, paddr, pteProt | ArmLpaePte.TypePage);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="MapLeaf{TGranule}"/>'s last step (<c>arm_lpae_init_pte</c> for an empty slot): the
+    /// PTE at <paramref name="pa"/> must be 0; the leaf is written through the bus (a slot of a
+    /// new table may be the first write to its RAM) and cleaned for a non-coherent walker.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool WriteLeaf(ulong pa, ulong pte, ulong paddr, ulong pteBase)
+    {
+        if (pte != 0)
+        {
+            return false; // a leaf (EEXIST) or a table to replace: the general path decides
+        }
+
+        WritePte(pa, pteBase | ArmLpaePte.PaddrToPte(paddr));
+        if (!_coherent)
+        {
+            SyncPtes(pa, 1);
+        }
+
+        return true;
+    }
+
+    /// <summary><see cref="MapPages"/> from the start level, as <c>__arm_lpae_map</c> does.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private PageTableStatus MapFromRoot(ulong iova, ulong paddr, ulong pgsize, ulong pgcount, ulong pteProt, out ulong mapped)
+    {
+        mapped = 0;
         int level = _startLevel;
         int shift = _startShift;
         ulong indexMask = _pgdIndexMask;
