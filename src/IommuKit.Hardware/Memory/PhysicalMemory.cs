@@ -239,7 +239,7 @@ public sealed unsafe class PhysicalMemory
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal byte* GetWalkView(BusAccess access, out ulong viewSize)
     {
-        viewSize = Unsafe.Add(ref _walkViewSizes[0], (int)access & 3); // one indexed load, no bounds check
+        viewSize = Unsafe.Add(ref _walkViewSizes[0], (nint)((uint)access & 3)); // one indexed load, no bounds check
         return _walkViewOrigin;
     }
 

@@ -154,9 +154,9 @@ public readonly record struct ArmLpaeWalkConfig
     /// <summary>Input-address bits beyond the input size (hot path).</summary>
     internal ulong InputOverflowMask => _derived.InputOverflowMask;
 
-    /// <summary>The configuration's part of the fast walk's result word: the stage and the permission word for the access's privilege (hot path).</summary>
-    internal ulong FastResultInfo(ArmLpaeAccess access) =>
-        (access & ArmLpaeAccess.Privileged) != 0 ? _derived.FastResultInfoPrivileged : _derived.FastResultInfoUnprivileged;
+    /// <summary>The fast walk's result word for a leaf at <paramref name="level"/>: its level and size, the stage and the permission word for the access's privilege (hot path).</summary>
+    internal ulong FastResultInfo(ArmLpaeAccess access, int level) =>
+        LeafCheck(FastResultInfoIndex + ((access & ArmLpaeAccess.Privileged) != 0 ? 4 : 0) + level);
 
     /// <summary>The start table's address: <see cref="TableBase"/> aligned down as the walk uses it (hot path).</summary>
     internal ulong StartTable => _derived.StartTable;
@@ -172,6 +172,8 @@ public readonly record struct ArmLpaeWalkConfig
     /// the next-table address bits within the output size (hot path).
     /// </summary>
     internal ulong TableCheckMask => _derived.TableCheckMask;
+
+    private const int FastResultInfoIndex = 16;
 
     // A plain load at a constant offset when the index is a constant (the inline array's indexer
     // costs the JIT an extra address computation).
@@ -304,8 +306,6 @@ public readonly record struct ArmLpaeWalkConfig
         public readonly ulong TableCheckMask;
         public readonly LeafCheckWords LeafChecks;
         public readonly ulong InputOverflowMask;
-        public readonly ulong FastResultInfoUnprivileged;
-        public readonly ulong FastResultInfoPrivileged;
         public readonly bool Valid;
         public readonly byte FastEntry;
         public readonly byte StartShift;
@@ -359,8 +359,13 @@ public readonly record struct ArmLpaeWalkConfig
 
             TableCheckMask = ~(addrMask & ((1UL << oas) - 1));
             InputOverflowMask = ~((1UL << c._inputSize) - 1);
-            FastResultInfoUnprivileged = ArmLpaeWalkResult.FastInfo(0, stage, 0, ArmLpaeWalker.PermissionWord(stage, c._aarch64, c._wxn, privileged: false));
-            FastResultInfoPrivileged = ArmLpaeWalkResult.FastInfo(0, stage, 0, ArmLpaeWalker.PermissionWord(stage, c._aarch64, c._wxn, privileged: true));
+            for (int level = 0; level < 4; level++)
+            {
+                int leafShift = LevelShift(level, g);
+                LeafChecks[FastResultInfoIndex + level] = ArmLpaeWalkResult.FastInfo(level, stage, leafShift, ArmLpaeWalker.PermissionWord(stage, c._aarch64, c._wxn, privileged: false));
+                LeafChecks[FastResultInfoIndex + 4 + level] = ArmLpaeWalkResult.FastInfo(level, stage, leafShift, ArmLpaeWalker.PermissionWord(stage, c._aarch64, c._wxn, privileged: true));
+            }
+
             FastEntry = (StartTable >> oas) == 0 ? (byte)((4 * ((g - 12) / 2)) + c._startLevel + 1) : (byte)0;
         }
 
@@ -371,8 +376,11 @@ public readonly record struct ArmLpaeWalkConfig
         public override int GetHashCode() => 0;
     }
 
-    /// <summary>The fast walk's leaf tests, a mask and a value per access (<see cref="ArmLpaeAccess"/> &amp; 7).</summary>
-    [InlineArray(16)]
+    /// <summary>
+    /// The fast walk's leaf tests, a mask and a value per access (<see cref="ArmLpaeAccess"/> &amp; 7),
+    /// then its result words per privilege and level (from <see cref="FastResultInfoIndex"/>).
+    /// </summary>
+    [InlineArray(FastResultInfoIndex + 8)]
     private struct LeafCheckWords
     {
         private ulong _element;

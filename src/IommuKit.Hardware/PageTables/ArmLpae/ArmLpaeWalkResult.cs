@@ -74,13 +74,6 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
         _attributes = 0;
     }
 
-    /// <summary>What the fast walk leaves in its result when it declines: not <see cref="IsOk"/>, and nothing else.</summary>
-    internal static ArmLpaeWalkResult Declined
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => new(0, 0, (ulong)ArmLpaeFault.Translation << FaultShift);
-    }
-
     /// <summary>A nested translation: stage 1's leaf and attributes, stage 2's output, both stages' permissions.</summary>
     internal ArmLpaeWalkResult(in ArmLpaeWalkResult s1, in ArmLpaeWalkResult s2, ulong ipa)
     {

@@ -16,7 +16,7 @@ public static partial class ArmLpaeWalker
     /// passes its permission check and (at stage 1) has no NSTable/APTable/XNTable above it. Returns
     /// false for anything else (a fault, a hardware update, hierarchical attributes, a bus error),
     /// and the caller runs the reference walk, which decides it; a false return changes nothing and
-    /// leaves <see cref="ArmLpaeWalkResult.Declined"/> (not <see cref="ArmLpaeWalkResult.IsOk"/>) in the result.
+    /// leaves the result undefined.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool TryWalkFast(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
@@ -81,7 +81,7 @@ public static partial class ArmLpaeWalker
             case 2:
                 return TryWalkFast<ArmLpaeGranule64K>(memory, in cfg, entry & 3, ia, access, out result);
             default:
-                result = ArmLpaeWalkResult.Declined;
+                Unsafe.SkipInit(out result);
                 return false;
         }
     }
@@ -96,7 +96,7 @@ public static partial class ArmLpaeWalker
     private static unsafe bool TryWalkFast<TGranule>(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, int startLevel, ulong ia, ArmLpaeAccess access, out ArmLpaeWalkResult result)
         where TGranule : struct, IArmLpaeGranule
     {
-        result = ArmLpaeWalkResult.Declined;
+        Unsafe.SkipInit(out result);
         if ((ia & cfg.InputOverflowMask) != 0)
         {
             return false;
@@ -186,13 +186,13 @@ public static partial class ArmLpaeWalker
         ulong expected = level == 3 ? cfg.LeafCheckValue(access) : cfg.LeafCheckValue(access) ^ 2; // a page, or a block
         if ((desc & cfg.LeafCheckMask(access)) != expected)
         {
-            result = ArmLpaeWalkResult.Declined;
+            Unsafe.SkipInit(out result);
             return false;
         }
 
         ulong offsetMask = (1UL << shift) - 1;
         ulong outBase = NextTable<TGranule>(desc) & ~offsetMask;
-        result = new ArmLpaeWalkResult(outBase | (ia & offsetMask), desc, ArmLpaeWalkResult.FastInfo(level, 0, shift) | cfg.FastResultInfo(access));
+        result = new ArmLpaeWalkResult(outBase | (ia & offsetMask), desc, cfg.FastResultInfo(access, level));
         return true;
     }
 

@@ -34,11 +34,7 @@ public static partial class ArmLpaeWalker
     public static void Walk(PhysicalMemory memory, in ArmLpaeWalkConfig cfg, ulong inputAddress, ArmLpaeAccess access, out ArmLpaeWalkResult result)
     {
         ArgumentNullException.ThrowIfNull(memory);
-
-        // Tested on the result rather than the returned flag: a caller that next tests IsOk, as
-        // most do, then tests the same bits, which the JIT can thread through.
-        TryWalkFast(memory, in cfg, inputAddress, access, out result);
-        if (!result.IsOk)
+        if (!TryWalkFast(memory, in cfg, inputAddress, access, out result))
         {
             // Through a temporary, so that the caller's result never has its address taken by a
             // call and, once this is inlined, can live in registers.
