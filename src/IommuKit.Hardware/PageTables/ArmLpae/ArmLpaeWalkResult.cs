@@ -163,13 +163,20 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
     public bool DirtyBitModifier => (AllFlags & FlagDbm) != 0;
 
     /// <summary>The access may read at the transaction's privilege.</summary>
-    public bool Readable => (AllFlags & FlagReadable) != 0;
+    public bool Readable => (PermissionBits & 1) != 0;
 
     /// <summary>The access may write at the transaction's privilege.</summary>
-    public bool Writable => (AllFlags & FlagWritable) != 0;
+    public bool Writable => (PermissionBits & 2) != 0;
 
     /// <summary>Instruction fetch is allowed at the transaction's privilege.</summary>
-    public bool Executable => (AllFlags & FlagExecutable) != 0;
+    public bool Executable => (PermissionBits & 4) != 0;
+
+    /// <summary>
+    /// The permissions at the transaction's privilege in three bits: readable 1, writable 2,
+    /// executable 4 (what a TLB fill needs, in one decode).
+    /// </summary>
+    internal int PermissionBits =>
+        Lazy ? ArmLpaeWalker.LeafPermissionFlags((byte)(_info >> AttrIndxShift), _descriptor) / FlagReadable : (Flags / FlagReadable) & 7;
 
     /// <summary>True if the walk produced a translation.</summary>
     public bool IsOk => (_info & (0xFFUL << FaultShift)) == 0;

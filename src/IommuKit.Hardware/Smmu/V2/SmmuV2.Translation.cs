@@ -366,9 +366,7 @@ public sealed partial class SmmuV2
         int shift = w.BlockShift;
         ulong mask = (1UL << shift) - 1;
         ushort flags = (ushort)(
-            (w.Readable ? SmmuV2Tlb.FlagRead : 0) |
-            (w.Writable ? SmmuV2Tlb.FlagWrite : 0) |
-            (w.Executable ? SmmuV2Tlb.FlagExecute : 0) |
+            (w.PermissionBits * SmmuV2Tlb.FlagRead) | // FlagRead, FlagWrite, FlagExecute in the result's order
             (cacheable ? SmmuV2Tlb.FlagCacheable : 0) |
             (b.Kind == SmmuV2BankKind.S2 || !w.NotGlobal ? SmmuV2Tlb.FlagGlobal : 0) |
             (s1Read ? SmmuV2Tlb.FlagS1Read : 0) |

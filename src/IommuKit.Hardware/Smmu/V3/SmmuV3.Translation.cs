@@ -259,10 +259,9 @@ public sealed partial class SmmuV3
         }
     }
 
+    // AttrRead, AttrWrite and AttrExec are the walk result's permission bits, in the same places.
     private static uint PermissionAttrs(in ArmLpaeWalkResult r, uint privilege, bool snoop) =>
-        (r.Readable ? SmmuV3Tlb.AttrRead : 0) |
-        (r.Writable ? SmmuV3Tlb.AttrWrite : 0) |
-        (r.Executable ? SmmuV3Tlb.AttrExec : 0) |
+        (uint)r.PermissionBits |
         privilege |
         (snoop ? SmmuV3Tlb.AttrSnoop : 0);
 

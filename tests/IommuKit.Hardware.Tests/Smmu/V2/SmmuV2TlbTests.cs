@@ -29,6 +29,10 @@ public sealed class SmmuV2TlbTests
     }
 
     [Fact]
+    public void PermissionFlags_FollowTheWalkResultsPermissionBits() =>
+        Assert.Equal((2, 4, 8), ((int)SmmuV2Tlb.FlagRead, (int)SmmuV2Tlb.FlagWrite, (int)SmmuV2Tlb.FlagExecute)); // Fill multiplies PermissionBits by FlagRead
+
+    [Fact]
     public void Unmap_WithoutInvalidation_TranslationStaysUntilTlbiva()
     {
         var h = new SmmuV2Harness();

@@ -10,6 +10,10 @@ public sealed class SmmuV3TranslationTests
     private const ulong Iova = 0x1234_5000;
 
     [Fact]
+    public void TlbPermissionAttributes_AreTheWalkResultsPermissionBits() =>
+        Assert.Equal((1u, 2u, 4u), (SmmuV3Tlb.AttrRead, SmmuV3Tlb.AttrWrite, SmmuV3Tlb.AttrExec)); // PermissionAttrs copies PermissionBits
+
+    [Fact]
     public void Translate_Stage1Page_ReturnsPageAndSnoops()
     {
         var rig = new SmmuV3Rig();
