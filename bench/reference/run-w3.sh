@@ -7,7 +7,8 @@
 # walk is W3's figure: the first pass of 10,000,000 walks right after the maps. walk_steady is the
 # best of five more passes over the same tables, once the host's memory has warmed up. The C
 # reference is also built as a library whose walk phase the C# driver runs over its own tables,
-# alternating pass by pass with the walker: the same memory at the same moment.
+# alternating pass by pass with the walker: the same memory at the same moment. The paired line
+# divides each IommuKit run by the C run just before it, which cancels most of a shared host's drift.
 # Usage: bench/reference/run-w3.sh [runs]   (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -48,5 +49,16 @@ awk '
         printf "C# walk_floor_steady: median %.2f, best %.2f; walker / floor %.2fx\n", fm, stat(f, "min"), w / fm
         c = v["cs.c_inprocess_steady"]; cm = stat(c, "med")
         printf "C walk in the C# process, same tables, passes alternating with the walker: median %.2f, best %.2f; walker / C %.2fx\n", cm, stat(c, "min"), w / cm
+        # Paired: run i of the C program against run i of IommuKit, which ran right after it.
+        printf "paired (median of per-run C# / C):"
+        for (i = 1; i <= 4; i++) {
+            q = split("map walk walk_steady unmap", ph, " ")
+            nc = split(substr(v["c." ph[i]], 2), ca, " "); split(substr(v["cs." ph[i]], 2), sa, " ")
+            r = ""; for (j = 1; j <= nc; j++) r = r " " sa[j] / ca[j]
+            printf " %s %.2fx", ph[i], stat(r, "med")
+        }
+        nc = split(substr(v["cs.c_inprocess_steady"], 2), ca, " "); split(substr(v["cs.walk_steady"], 2), sa, " ")
+        r = ""; for (j = 1; j <= nc; j++) r = r " " sa[j] / ca[j]
+        printf ", walk_steady / in-process C %.2fx\n", stat(r, "med")
     }' "$out/all"
 exit "$status"
