@@ -100,7 +100,14 @@ public sealed unsafe class ArmLpaeIoPageTable
             _directMapSize = 0;
         }
 
+        // A non-coherent walker's tables carry the software-sync bit in their table PTEs, which the
+        // single-leaf paths decline: give them no view, so they decline at once.
         _walkView = memory.GetWalkView(BusAccess.Cpu, out _walkViewSize);
+        if (!_coherent)
+        {
+            _walkViewSize = 0;
+        }
+
         _walkTableCheck = ~(ArmLpaePte.AddrMask & (_walkViewSize - 1) & ~(_granule - 1));
     }
 
