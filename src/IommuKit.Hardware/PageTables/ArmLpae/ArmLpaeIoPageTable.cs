@@ -475,6 +475,21 @@ public sealed unsafe class ArmLpaeIoPageTable
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool MapLeaf<TGranule>(ulong iova, ulong paddr, ulong pgsize, ulong pteProt)
+        where TGranule : struct, IArmLpaeGranule =>
+        TryFindLeafSlot<TGranule>(iova, pgsize, out ulong pa, out ulong pte, out ulong type)
+        && WriteLeaf(pa, pte, paddr, pteProt | type);
+
+    /// <summary>
+    /// Reads down from the root through the walk view to the slot a leaf of <paramref name="pgsize"/>
+    /// (a single size of the bitmap) has for <paramref name="iova"/>: its PA, its PTE and the leaf
+    /// type of its level (a page at level 3, a block above). False, having changed nothing, when the
+    /// way there leaves the view or meets anything but a table descriptor as this code writes it
+    /// (its table's address | 0b11: one masked compare with 0b11, and the next table is at PTE − 3).
+    /// One block of code per level, entered at the start level, with the granule's shifts and masks
+    /// folded in: page-by-page maps and unmaps are throughput bound, so every instruction counts.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryFindLeafSlot<TGranule>(ulong iova, ulong pgsize, out ulong pa, out ulong pte, out ulong type)
         where TGranule : struct, IArmLpaeGranule
     {
         int g = TGranule.Shift;
@@ -482,13 +497,14 @@ public sealed unsafe class ArmLpaeIoPageTable
         ulong levelMask = (1UL << (g - 3)) - 1;
         byte* view = _walkView;
         ulong tableCheck = _walkTableCheck;
-        ulong pa = _pgdPa + (((iova >> _startShift) & _pgdIndexMask) << 3);
+        type = ArmLpaePte.TypeBlock;
+        pte = 0;
+        pa = _pgdPa + (((iova >> _startShift) & _pgdIndexMask) << 3);
         if (pa >= _walkViewSize)
         {
             return false; // also when there is no view
         }
 
-        ulong pte;
         switch (_startLevel)
         {
             case 0:
@@ -504,7 +520,7 @@ public sealed unsafe class ArmLpaeIoPageTable
                 pte = Volatile.Read(ref *(ulong*)(view + pa));
                 if (ArmLpaeWalkConfig.LevelShift(1, g) == leafShift)
                 {
-                    return WriteLeaf(pa, pte, paddr, pteProt | ArmLpaePte.TypeBlock);
+                    return true;
                 }
 
                 if ((pte & tableCheck) != 3)
@@ -518,7 +534,7 @@ public sealed unsafe class ArmLpaeIoPageTable
                 pte = Volatile.Read(ref *(ulong*)(view + pa));
                 if (ArmLpaeWalkConfig.LevelShift(2, g) == leafShift)
                 {
-                    return WriteLeaf(pa, pte, paddr, pteProt | ArmLpaePte.TypeBlock);
+                    return true;
                 }
 
                 if ((pte & tableCheck) != 3)
@@ -535,7 +551,8 @@ public sealed unsafe class ArmLpaeIoPageTable
                 }
 
                 pte = Volatile.Read(ref *(ulong*)(view + pa));
-                return WriteLeaf(pa, pte, paddr, pteProt | ArmLpaePte.TypePage);
+                type = ArmLpaePte.TypePage;
+                return true;
         }
     }
 
@@ -675,81 +692,17 @@ public sealed unsafe class ArmLpaeIoPageTable
 
     /// <summary>
     /// One leaf of <paramref name="pgsize"/> (a single size of the bitmap), as a page-by-page unmap
-    /// asks: reads down to it through the direct map and clears it. Anything else met on the way (a
-    /// hole, a table where the leaf should be, a larger block, a PTE outside the direct map) returns
-    /// <see cref="NotHandled"/> having changed nothing, and the general walk decides it as Linux
-    /// does. The leaf's level is reached at the latest at level 3.
+    /// asks: reads down to it (<see cref="TryFindLeafSlot{TGranule}"/>) and clears it. Anything else
+    /// met on the way (a hole, a table where the leaf should be, a larger block, a PTE outside the
+    /// walk view) returns <see cref="NotHandled"/> having changed nothing, and the general walk
+    /// decides it as Linux does.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong UnmapLeaf<TGranule>(ulong iova, ulong pgsize, IotlbGather? gather)
-        where TGranule : struct, IArmLpaeGranule
-    {
-        // One block of code per level, entered at the start level, with the granule's shifts and
-        // masks folded in: page-by-page unmaps are throughput bound, so every instruction counts.
-        // PTEs are read through the walk view: a table descriptor as this code writes it (its
-        // table's address | 0b11, no NSTable) whose table lies in the view passes one masked
-        // compare with 0b11 and points at descriptor − 3; a hole in the view reads as 0.
-        int g = TGranule.Shift;
-        int leafShift = BitOperations.TrailingZeroCount(pgsize);
-        ulong levelMask = (1UL << (g - 3)) - 1;
-        byte* view = _walkView;
-        ulong tableCheck = _walkTableCheck;
-        ulong pa = _pgdPa + (((iova >> _startShift) & _pgdIndexMask) << 3);
-        if (pa >= _walkViewSize)
-        {
-            return NotHandled; // also when there is no view
-        }
-
-        ulong pte;
-        switch (_startLevel)
-        {
-            case 0:
-                pte = Volatile.Read(ref *(ulong*)(view + pa));
-                if (ArmLpaeWalkConfig.LevelShift(0, g) == leafShift || (pte & tableCheck) != 3)
-                {
-                    return NotHandled; // no granule has level-0 leaves here
-                }
-
-                pa = pte - 3 + (((iova >> ArmLpaeWalkConfig.LevelShift(1, g)) & levelMask) << 3);
-                goto case 1;
-            case 1:
-                pte = Volatile.Read(ref *(ulong*)(view + pa));
-                if (ArmLpaeWalkConfig.LevelShift(1, g) == leafShift)
-                {
-                    return ClearLeaf(view, iova, pgsize, gather, pa, pte, ArmLpaePte.TypeBlock);
-                }
-
-                if ((pte & tableCheck) != 3)
-                {
-                    return NotHandled;
-                }
-
-                pa = pte - 3 + (((iova >> ArmLpaeWalkConfig.LevelShift(2, g)) & levelMask) << 3);
-                goto case 2;
-            case 2:
-                pte = Volatile.Read(ref *(ulong*)(view + pa));
-                if (ArmLpaeWalkConfig.LevelShift(2, g) == leafShift)
-                {
-                    return ClearLeaf(view, iova, pgsize, gather, pa, pte, ArmLpaePte.TypeBlock);
-                }
-
-                if ((pte & tableCheck) != 3)
-                {
-                    return NotHandled;
-                }
-
-                pa = pte - 3 + (((iova >> g) & levelMask) << 3);
-                goto default;
-            default:
-                if (g != leafShift)
-                {
-                    return NotHandled;
-                }
-
-                pte = Volatile.Read(ref *(ulong*)(view + pa));
-                return ClearLeaf(view, iova, pgsize, gather, pa, pte, ArmLpaePte.TypePage);
-        }
-    }
+        where TGranule : struct, IArmLpaeGranule =>
+        TryFindLeafSlot<TGranule>(iova, pgsize, out ulong pa, out ulong pte, out ulong type)
+            ? ClearLeaf(_walkView, iova, pgsize, gather, pa, pte, type)
+            : NotHandled;
 
     /// <summary>
     /// <see cref="UnmapLeaf{TGranule}"/>'s last step: the PTE at <paramref name="pa"/> in the walk
