@@ -673,7 +673,7 @@ public sealed unsafe class ArmLpaeIoPageTable
             return 0;
         }
 
-        if (pgcount == 1 && (pgsize & (pgsize - 1)) == 0) // an empty direct map makes UnmapLeaf decline
+        if (pgcount == 1 && (pgsize & (pgsize - 1)) == 0) // without a walk view UnmapLeaf declines
         {
             ulong unmapped = _granuleShift switch
             {

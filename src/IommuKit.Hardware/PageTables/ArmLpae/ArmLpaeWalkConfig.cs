@@ -146,17 +146,17 @@ public readonly record struct ArmLpaeWalkConfig
     /// <paramref name="access"/>: bits [1:0], AF, DBM, output-address bits beyond the output size
     /// and the permission bits its test needs (hot path).
     /// </summary>
-    internal ulong LeafCheckMask(ArmLpaeAccess access) => LeafCheck(2 * ((int)access & 7));
+    internal ulong LeafCheckMask(ArmLpaeAccess access) => FastWord(2 * ((int)access & 7));
 
     /// <summary>What a page's <see cref="LeafCheckMask"/> bits must be: 0b11, AF and the permission bits (for a block, bit 1 clear) (hot path).</summary>
-    internal ulong LeafCheckValue(ArmLpaeAccess access) => LeafCheck((2 * ((int)access & 7)) + 1);
+    internal ulong LeafCheckValue(ArmLpaeAccess access) => FastWord((2 * ((int)access & 7)) + 1);
 
     /// <summary>Input-address bits beyond the input size (hot path).</summary>
     internal ulong InputOverflowMask => _derived.InputOverflowMask;
 
     /// <summary>The fast walk's result word for a leaf at <paramref name="level"/>: its level and size, the stage and the permission word for the access's privilege (hot path).</summary>
     internal ulong FastResultInfo(ArmLpaeAccess access, int level) =>
-        LeafCheck(FastResultInfoIndex + ((access & ArmLpaeAccess.Privileged) != 0 ? 4 : 0) + level);
+        FastWord(FastResultInfoIndex + ((access & ArmLpaeAccess.Privileged) != 0 ? 4 : 0) + level);
 
     /// <summary>The start table's address: <see cref="TableBase"/> aligned down as the walk uses it (hot path).</summary>
     internal ulong StartTable => _derived.StartTable;
@@ -168,8 +168,9 @@ public readonly record struct ArmLpaeWalkConfig
     internal ulong StartIndexMask => _derived.StartIndexMask;
 
     /// <summary>
-    /// The bits of a table descriptor the fast walk compares with 0b11 and the view's base: all but
-    /// the next-table address bits within the output size (hot path).
+    /// The bits of a table descriptor the fast walk compares with 0b11: all but the next-table
+    /// address bits within the output size; the walk adds the address bits at and above its walk
+    /// view's size (hot path).
     /// </summary>
     internal ulong TableCheckMask => _derived.TableCheckMask;
 
@@ -177,8 +178,8 @@ public readonly record struct ArmLpaeWalkConfig
 
     // A plain load at a constant offset when the index is a constant (the inline array's indexer
     // costs the JIT an extra address computation).
-    private ulong LeafCheck(int index) =>
-        Unsafe.Add(ref Unsafe.As<LeafCheckWords, ulong>(ref Unsafe.AsRef(in _derived.LeafChecks)), index);
+    private ulong FastWord(int index) =>
+        Unsafe.Add(ref Unsafe.As<FastWalkWords, ulong>(ref Unsafe.AsRef(in _derived.FastWords)), index);
 
     private int StartIndexBits => InputSize - LevelShift(StartLevel, GranuleShift);
 
@@ -304,7 +305,7 @@ public readonly record struct ArmLpaeWalkConfig
         public readonly ulong StartTable;
         public readonly ulong StartIndexMask;
         public readonly ulong TableCheckMask;
-        public readonly LeafCheckWords LeafChecks;
+        public readonly FastWalkWords FastWords;
         public readonly ulong InputOverflowMask;
         public readonly bool Valid;
         public readonly byte FastEntry;
@@ -353,8 +354,8 @@ public readonly record struct ArmLpaeWalkConfig
             {
                 int word = ArmLpaeWalker.PermissionWord(stage, c._aarch64, c._wxn, privileged: (access & 4) != 0);
                 (ulong mask, ulong value) = ArmLpaeWalker.LeafPermissionCheck(word, (ArmLpaeAccess)access);
-                LeafChecks[2 * access] = overflow | ArmLpaePte.Af | ArmLpaePte.Dbm | 3 | mask;
-                LeafChecks[(2 * access) + 1] = ArmLpaePte.Af | value | 3;
+                FastWords[2 * access] = overflow | ArmLpaePte.Af | ArmLpaePte.Dbm | 3 | mask;
+                FastWords[(2 * access) + 1] = ArmLpaePte.Af | value | 3;
             }
 
             TableCheckMask = ~(addrMask & ((1UL << oas) - 1));
@@ -362,8 +363,8 @@ public readonly record struct ArmLpaeWalkConfig
             for (int level = 0; level < 4; level++)
             {
                 int leafShift = LevelShift(level, g);
-                LeafChecks[FastResultInfoIndex + level] = ArmLpaeWalkResult.FastInfo(level, stage, leafShift, ArmLpaeWalker.PermissionWord(stage, c._aarch64, c._wxn, privileged: false));
-                LeafChecks[FastResultInfoIndex + 4 + level] = ArmLpaeWalkResult.FastInfo(level, stage, leafShift, ArmLpaeWalker.PermissionWord(stage, c._aarch64, c._wxn, privileged: true));
+                FastWords[FastResultInfoIndex + level] = ArmLpaeWalkResult.FastInfo(level, stage, leafShift, ArmLpaeWalker.PermissionWord(stage, c._aarch64, c._wxn, privileged: false));
+                FastWords[FastResultInfoIndex + 4 + level] = ArmLpaeWalkResult.FastInfo(level, stage, leafShift, ArmLpaeWalker.PermissionWord(stage, c._aarch64, c._wxn, privileged: true));
             }
 
             FastEntry = (StartTable >> oas) == 0 ? (byte)((4 * ((g - 12) / 2)) + c._startLevel + 1) : (byte)0;
@@ -377,11 +378,11 @@ public readonly record struct ArmLpaeWalkConfig
     }
 
     /// <summary>
-    /// The fast walk's leaf tests, a mask and a value per access (<see cref="ArmLpaeAccess"/> &amp; 7),
-    /// then its result words per privilege and level (from <see cref="FastResultInfoIndex"/>).
+    /// The fast walk's words: its leaf tests, a mask and a value per access (<see cref="ArmLpaeAccess"/>
+    /// &amp; 7), then its result words per privilege and level (from <see cref="FastResultInfoIndex"/>).
     /// </summary>
     [InlineArray(FastResultInfoIndex + 8)]
-    private struct LeafCheckWords
+    private struct FastWalkWords
     {
         private ulong _element;
     }
