@@ -49,7 +49,7 @@ public sealed unsafe class PhysicalMemory
     private byte* _fastPointer;
     private SparseRam? _fastRam;
 
-    // The largest RAM region's walk view (see SparseRam.ViewBase), for table walkers; its size for
+    // The largest RAM region's walk view (see SparseRam.ViewSize), for table walkers; its size for
     // accesses that may go through the cache is 0 when there is a cache model, as above.
     private byte* _walkViewOrigin;
     private WalkViewSizes _walkViewSizes; // by BusAccess
@@ -215,17 +215,10 @@ public sealed unsafe class PhysicalMemory
     /// </summary>
     internal bool TryGetReadView(BusAccess access, out byte* pointer, out ulong baseAddress, out ulong size)
     {
-        pointer = GetReadView(access, out baseAddress, out size);
-        return size != 0;
-    }
-
-    /// <summary><see cref="TryGetReadView"/> for a caller that bounds-checks every read anyway: the view is empty (size 0) when there is none.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal byte* GetReadView(BusAccess access, out ulong baseAddress, out ulong size)
-    {
+        pointer = _fastPointer;
         baseAddress = _fastBase;
         size = access == BusAccess.NoSnoop ? _fastSize : _fastSizeCached;
-        return _fastPointer;
+        return size != 0;
     }
 
     /// <summary>

@@ -64,8 +64,9 @@ public sealed unsafe class ArmLpaeIoPageTable
     private readonly ulong _directMapBase;
     private readonly ulong _directMapSize;
 
-    // The same RAM as a walk view for the single-leaf unmap (PhysicalMemory.GetWalkView): PA-indexed,
-    // with the bits a table descriptor may have set for its next table to be in the view.
+    // The same RAM as a walk view for the single-leaf map and unmap (PhysicalMemory.GetWalkView):
+    // PA-indexed, with the bits a table descriptor may have set for its next table to be in the view.
+    // Only a coherent walker's tables have one (see the constructor).
     private readonly byte* _walkView;
     private readonly ulong _walkViewSize;
     private readonly ulong _walkTableCheck;
@@ -448,7 +449,8 @@ public sealed unsafe class ArmLpaeIoPageTable
         }
 
         ulong pteProt = cached & ((1UL << ProtCacheShift) - 1);
-        if (pgcount == 1 && (pgsize & (pgsize - 1)) == 0 && MapLeaf(iova, paddr, pgsize, pteProt))
+        if (pgcount == 1 && (pgsize & (pgsize - 1)) == 0
+            && TryFindLeafSlot(iova, pgsize, out ulong slot, out ulong pte, out ulong type) && WriteLeaf(slot, pte, paddr, pteProt | type))
         {
             mapped = pgsize;
             return PageTableStatus.Ok;
@@ -458,26 +460,18 @@ public sealed unsafe class ArmLpaeIoPageTable
     }
 
     /// <summary>
-    /// One leaf of <paramref name="pgsize"/> (a single size of the bitmap) into an empty slot whose
-    /// tables exist, as a page-by-page map asks: reads down through the walk view like
-    /// <see cref="UnmapLeaf{TGranule}"/> and writes the leaf. Anything else (a missing table, a
-    /// slot in use, a PTE outside the view) returns false having changed nothing, and
-    /// <see cref="MapFromRoot"/> decides it as Linux does.
+    /// The single-leaf paths' way down, as page-by-page maps and unmaps ask (<see cref="MapPages"/>
+    /// writes an empty slot, <see cref="UnmapPages"/> clears a leaf):
+    /// <see cref="TryFindLeafSlot{TGranule}"/> for the table's granule.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool MapLeaf(ulong iova, ulong paddr, ulong pgsize, ulong pteProt) =>
+    private bool TryFindLeafSlot(ulong iova, ulong pgsize, out ulong pa, out ulong pte, out ulong type) =>
         _granuleShift switch
         {
-            12 => MapLeaf<ArmLpaeGranule4K>(iova, paddr, pgsize, pteProt),
-            14 => MapLeaf<ArmLpaeGranule16K>(iova, paddr, pgsize, pteProt),
-            _ => MapLeaf<ArmLpaeGranule64K>(iova, paddr, pgsize, pteProt),
+            12 => TryFindLeafSlot<ArmLpaeGranule4K>(iova, pgsize, out pa, out pte, out type),
+            14 => TryFindLeafSlot<ArmLpaeGranule16K>(iova, pgsize, out pa, out pte, out type),
+            _ => TryFindLeafSlot<ArmLpaeGranule64K>(iova, pgsize, out pa, out pte, out type),
         };
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool MapLeaf<TGranule>(ulong iova, ulong paddr, ulong pgsize, ulong pteProt)
-        where TGranule : struct, IArmLpaeGranule =>
-        TryFindLeafSlot<TGranule>(iova, pgsize, out ulong pa, out ulong pte, out ulong type)
-        && WriteLeaf(pa, pte, paddr, pteProt | type);
 
     /// <summary>
     /// Reads down from the root through the walk view to the slot a leaf of <paramref name="pgsize"/>
@@ -557,9 +551,11 @@ public sealed unsafe class ArmLpaeIoPageTable
     }
 
     /// <summary>
-    /// <see cref="MapLeaf{TGranule}"/>'s last step (<c>arm_lpae_init_pte</c> for an empty slot): the
-    /// PTE at <paramref name="pa"/> must be 0; the leaf is written through the bus (a slot of a
-    /// new table may be the first write to its RAM) and cleaned for a non-coherent walker.
+    /// The single-leaf map's last step (<c>arm_lpae_init_pte</c> for an empty slot): the PTE at
+    /// <paramref name="pa"/> must be 0; the leaf is written through the bus (a slot of a new table
+    /// may be the first write to its RAM). The walker is coherent (else there is no walk view), so
+    /// nothing is cleaned. Anything else returns false having changed nothing, and
+    /// <see cref="MapFromRoot"/> decides it as Linux does.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool WriteLeaf(ulong pa, ulong pte, ulong paddr, ulong pteBase)
@@ -570,11 +566,6 @@ public sealed unsafe class ArmLpaeIoPageTable
         }
 
         WritePte(pa, pteBase | ArmLpaePte.PaddrToPte(paddr));
-        if (!_coherent)
-        {
-            SyncPtes(pa, 1);
-        }
-
         return true;
     }
 
@@ -673,66 +664,40 @@ public sealed unsafe class ArmLpaeIoPageTable
             return 0;
         }
 
-        if (pgcount == 1 && (pgsize & (pgsize - 1)) == 0) // without a walk view UnmapLeaf declines
+        if (pgcount == 1 && (pgsize & (pgsize - 1)) == 0
+            && TryFindLeafSlot(iova, pgsize, out ulong pa, out ulong pte, out ulong type) && ClearLeaf(iova, pgsize, gather, pa, pte, type))
         {
-            ulong unmapped = _granuleShift switch
-            {
-                12 => UnmapLeaf<ArmLpaeGranule4K>(iova, pgsize, gather),
-                14 => UnmapLeaf<ArmLpaeGranule16K>(iova, pgsize, gather),
-                _ => UnmapLeaf<ArmLpaeGranule64K>(iova, pgsize, gather),
-            };
-            if (unmapped != NotHandled)
-            {
-                return unmapped;
-            }
+            return pgsize;
         }
 
         return UnmapFromRoot(gather, iova, pgsize, pgcount);
     }
 
     /// <summary>
-    /// One leaf of <paramref name="pgsize"/> (a single size of the bitmap), as a page-by-page unmap
-    /// asks: reads down to it (<see cref="TryFindLeafSlot{TGranule}"/>) and clears it. Anything else
-    /// met on the way (a hole, a table where the leaf should be, a larger block, a PTE outside the
-    /// walk view) returns <see cref="NotHandled"/> having changed nothing, and the general walk
-    /// decides it as Linux does.
+    /// The single-leaf unmap's last step: the PTE at <paramref name="pa"/> must be a leaf of
+    /// <paramref name="type"/> (a page at level 3, a block above); it is cleared and reported.
+    /// Anything else (a hole, a table where the leaf should be, a larger block) returns false having
+    /// changed nothing, and the general walk decides it as Linux does.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong UnmapLeaf<TGranule>(ulong iova, ulong pgsize, IotlbGather? gather)
-        where TGranule : struct, IArmLpaeGranule =>
-        TryFindLeafSlot<TGranule>(iova, pgsize, out ulong pa, out ulong pte, out ulong type)
-            ? ClearLeaf(_walkView, iova, pgsize, gather, pa, pte, type)
-            : NotHandled;
-
-    /// <summary>
-    /// <see cref="UnmapLeaf{TGranule}"/>'s last step: the PTE at <paramref name="pa"/> in the walk
-    /// view must be a leaf of <paramref name="type"/> (a page at level 3, a block above); it is
-    /// cleared and reported, or <see cref="NotHandled"/> is returned.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong ClearLeaf(byte* view, ulong iova, ulong pgsize, IotlbGather? gather, ulong pa, ulong pte, ulong type)
+    private bool ClearLeaf(ulong iova, ulong pgsize, IotlbGather? gather, ulong pa, ulong pte, ulong type)
     {
         if ((pte & ArmLpaePte.TypeMask) != type)
         {
-            return NotHandled;
+            return false;
         }
 
         // A valid leaf is not in a hole of the view (they read as 0), so it is RAM, and it was
         // written, so that RAM is already counted as backed: clear it straight through the view
-        // (__arm_lpae_clear_pte).
-        Volatile.Write(ref *(ulong*)(view + pa), 0);
+        // (__arm_lpae_clear_pte). The walker is coherent (else there is no walk view): no clean.
+        Volatile.Write(ref *(ulong*)(_walkView + pa), 0);
         GC.KeepAlive(this);
-        if (!_coherent)
-        {
-            SyncPtes(pa, 1);
-        }
-
         if (gather is not null && !gather.Queued)
         {
             _flushOps.TlbAddPage(gather, iova, pgsize);
         }
 
-        return pgsize;
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -1135,5 +1100,4 @@ public sealed unsafe class ArmLpaeIoPageTable
     private const ulong SZ1G = 1UL << 30;
     private const int MaxConcatPages = 16;
     private const int ProtCacheShift = 58;
-    private const ulong NotHandled = ulong.MaxValue;
 }

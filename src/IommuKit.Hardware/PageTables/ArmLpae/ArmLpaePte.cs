@@ -95,9 +95,6 @@ public static class ArmLpaePte
     /// <summary>Bit 63: NSTable (table descriptor, ARM_NS quirk).</summary>
     public const ulong NsTable = 1UL << 63;
 
-    /// <summary>Bits 63:59: the hierarchical attributes of a stage-1 table descriptor (NSTable, APTable, UXNTable, PXNTable).</summary>
-    public const ulong TableAttributeMask = 0x1FUL << 59;
-
     /// <summary>MAIR index Linux uses for Normal non-cacheable memory (attribute 0x44).</summary>
     public const int MairIdxNc = 0;
 

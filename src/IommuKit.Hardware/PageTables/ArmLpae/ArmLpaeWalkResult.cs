@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace IommuKit.Hardware.PageTables.ArmLpae;
 
 /// <summary>
@@ -61,8 +59,8 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
 
     /// <summary>
     /// A successful single-stage translation whose leaf had no hierarchical attributes above it
-    /// (the fast walk): the attributes are decoded from <paramref name="descriptor"/> when read;
-    /// <paramref name="info"/> is <see cref="FastInfo"/> with the readable/writable/executable flags ORed in.
+    /// (the fast walk): the attributes and permissions are decoded from <paramref name="descriptor"/>
+    /// when read; <paramref name="info"/> is <see cref="FastInfo"/>.
     /// </summary>
     internal ArmLpaeWalkResult(ulong outputAddress, ulong descriptor, ulong info)
     {
@@ -176,7 +174,7 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
     /// executable 4 (what a TLB fill needs, in one decode).
     /// </summary>
     internal int PermissionBits =>
-        Lazy ? ArmLpaeWalker.LeafPermissionFlags((byte)(_info >> AttrIndxShift), _descriptor) / FlagReadable : (Flags / FlagReadable) & 7;
+        ((Lazy ? ArmLpaeWalker.LeafPermissionFlags((byte)(_info >> AttrIndxShift), _descriptor) : Flags) / FlagReadable) & 7;
 
     /// <summary>True if the walk produced a translation.</summary>
     public bool IsOk => (_info & (0xFFUL << FaultShift)) == 0;
@@ -203,7 +201,7 @@ public readonly struct ArmLpaeWalkResult : IEquatable<ArmLpaeWalkResult>
 
             ulong d = _descriptor;
             int flags = (Flags & ~FlagFromDescriptor)
-                | ArmLpaeWalker.LeafPermissionFlags((byte)(_info >> AttrIndxShift), d)
+                | (PermissionBits * FlagReadable)
                 | ((d & ArmLpaePte.Contiguous) != 0 ? FlagContiguous : 0)
                 | ((d & ArmLpaePte.Dbm) != 0 ? FlagDbm : 0);
             if (StageByte == 1)

@@ -45,9 +45,9 @@ public static partial class ArmLpaeWalker
     // value over those four bits (mask | value << 4) such that every leaf matching it has the
     // permission the access needs, matching as many of the allowed combinations as one masked
     // compare can; NeverMatches where none is allowed. The rest decline to the reference walk.
-    private static readonly byte[] PermissionChecks = BuildPermissionChecks();
+    private static readonly ushort[] PermissionChecks = BuildPermissionChecks();
 
-    private const byte NeverMatches = 0xFF;
+    private const ushort NeverMatches = 0xFFFF;
 
     /// <summary>The permission word for a stage-1 configuration and privilege, or stage 2 (index into the permission tables).</summary>
     internal static int PermissionWord(int stage, bool aarch64, bool wxn, bool privileged) =>
@@ -64,7 +64,7 @@ public static partial class ArmLpaeWalker
     /// </summary>
     internal static (ulong Mask, ulong Value) LeafPermissionCheck(int word, ArmLpaeAccess access)
     {
-        byte check = PermissionChecks[(word * 8) + ((int)access & 7)];
+        ushort check = PermissionChecks[(word * 8) + ((int)access & 7)];
         return check == NeverMatches ? (0, ulong.MaxValue) : (ExpandNibble(check & 0xF), ExpandNibble(check >> 4));
     }
 
@@ -216,15 +216,15 @@ public static partial class ArmLpaeWalker
     /// <summary>A permission nibble's bits in descriptor positions (6, 7, 53, 54).</summary>
     private static ulong ExpandNibble(int nibble) => ((ulong)(nibble & 3) << 6) | ((ulong)(nibble & 0xC) << 51);
 
-    private static byte[] BuildPermissionChecks()
+    private static ushort[] BuildPermissionChecks()
     {
-        var checks = new byte[PermissionNibbles.Length * 8];
+        var checks = new ushort[PermissionNibbles.Length * 8];
         for (int word = 0; word < PermissionNibbles.Length; word++)
         {
             for (int access = 0; access < 8; access++)
             {
                 int needed = NeededPermission((ArmLpaeAccess)access) / ArmLpaeWalkResult.FlagReadable;
-                byte best = NeverMatches;
+                ushort best = NeverMatches;
                 int bestCount = 0;
                 for (int mask = 0; mask < 16; mask++)
                 {
@@ -243,7 +243,7 @@ public static partial class ArmLpaeWalker
 
                         if (sound && count > bestCount)
                         {
-                            (best, bestCount) = ((byte)(mask | (value << 4)), count);
+                            (best, bestCount) = ((ushort)(mask | (value << 4)), count);
                         }
 
                         if (value == 0)
